@@ -1,0 +1,221 @@
+import Foundation
+
+/// Removes secrets from records before they reach disk.
+///
+/// On by default: the `Authorization`, `Proxy-Authorization`, `x-api-key`, `api-key`,
+/// `x-goog-api-key`, `Cookie` and `Set-Cookie` headers, API-key query parameters, and
+/// anything shaped like a provider secret key (`sk-…`, `sk-ant-…`) in any text. Extra
+/// headers, JSON paths and regular expressions can be added.
+public struct Redactor: Sendable {
+    /// What replaces a redacted value.
+    public static let placeholder = "[REDACTED]"
+    /// Header names redacted by default (lowercase).
+    public static let defaultHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "cookie", "set-cookie",
+    ]
+    /// Query parameters redacted by default (lowercase).
+    public static let defaultQueryParams: Set<String> = ["key", "api_key", "apikey", "access_token", "token"]
+
+    /// Header names to redact, lowercase.
+    public var headers: Set<String>
+    /// Query parameter names to redact, lowercase.
+    public var queryParams: Set<String>
+    /// JSON paths into request and response bodies to redact.
+    public var jsonPaths: [JSONPathPattern]
+    /// Regular expressions whose matches are redacted from all text.
+    public var patterns: [RedactionPattern]
+    /// Whether to redact text shaped like provider keys (`sk-…`).
+    public var secretKeyHeuristic: Bool
+
+    /// The default rules.
+    public init() {
+        headers = Self.defaultHeaders
+        queryParams = Self.defaultQueryParams
+        jsonPaths = []
+        patterns = []
+        secretKeyHeuristic = true
+    }
+
+    /// A redactor that changes nothing (for tests and re-encoding already-redacted data).
+    public static let disabled: Redactor = {
+        var r = Redactor()
+        r.headers = []; r.queryParams = []; r.secretKeyHeuristic = false
+        return r
+    }()
+
+    /// Adds rules: header names, dot paths (`metadata.user_id`, `messages.*.content`) and regexes.
+    public mutating func add(headers h: [String] = [], jsonPaths p: [String] = [], patterns rx: [String] = []) throws(CassetteError) {
+        for n in h { headers.insert(n.lowercased()) }
+        for s in p { jsonPaths.append(try JSONPathPattern(s)) }
+        for s in rx { patterns.append(try RedactionPattern(s)) }
+    }
+
+    /// Redacts an exchange in place.
+    public func redact(_ ex: inout Exchange) {
+        ex.request.headers = redactHeaders(ex.request.headers)
+        ex.request.url = redactURL(ex.request.url)
+        ex.request.body = redactBody(ex.request.body)
+        if var r = ex.response {
+            r.headers = redactHeaders(r.headers)
+            // Compressed bodies are opaque bytes: text rules cannot apply to them.
+            let before = r.body.count
+            r.body = redactBody(r.body)
+            if r.body.count != before { r.chunks = Self.rechunk(r.chunks, newTotal: r.body.count) }
+            ex.response = r
+        }
+        if let t = ex.facts.outputText { ex.facts.outputText = redactText(t) }
+        ex.facts.toolCalls = ex.facts.toolCalls.map { ToolCall(id: $0.id, name: $0.name, arguments: redactText($0.arguments)) }
+        if var m = ex.facts.mcp {
+            if let a = m.arguments { m.arguments = redactJSON(a) }
+            if let r = m.result { m.result = redactJSON(r) }
+            ex.facts.mcp = m
+        }
+        if let e = ex.error { ex.error = redactText(e) }
+    }
+
+    /// Redacts a stdio message in place.
+    public func redact(_ m: inout StdioMessage) {
+        m.message = redactJSON(m.message)
+    }
+
+    /// Whether any text rule is active (so callers can skip work).
+    var hasTextRules: Bool { secretKeyHeuristic || !patterns.isEmpty }
+
+    func redactHeaders(_ hs: [Header]) -> [Header] {
+        hs.map { h in
+            if headers.contains(h.name.lowercased()) { return Header(h.name, Self.placeholder) }
+            return hasTextRules ? Header(h.name, redactText(h.value)) : h
+        }
+    }
+
+    func redactURL(_ url: String) -> String {
+        guard let q = url.firstIndex(of: "?") else { return redactText(url) }
+        let path = url[..<q]
+        let params = url[url.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { p -> String in
+            let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if kv.count == 2, queryParams.contains(kv[0].lowercased()) { return "\(kv[0])=\(Self.placeholder)" }
+            return String(p)
+        }
+        return redactText(String(path) + "?" + params.joined(separator: "&"))
+    }
+
+    func redactBody(_ b: Body) -> Body {
+        switch b {
+        case .none, .binary: return b
+        case .json(let v, let layout):
+            var v = v
+            for p in jsonPaths { p.replace(in: &v, with: .string(Self.placeholder)) }
+            return .json(hasTextRules ? redactJSON(v) : v, layout)
+        case .text(let s):
+            return .text(redactText(s))
+        }
+    }
+
+    func redactJSON(_ v: JSON) -> JSON {
+        var v = v
+        for p in jsonPaths { p.replace(in: &v, with: .string(Self.placeholder)) }
+        guard hasTextRules else { return v }
+        return mapStrings(v)
+    }
+
+    private func mapStrings(_ v: JSON) -> JSON {
+        switch v {
+        case .string(let s): return .string(redactText(s))
+        case .array(let a): return .array(a.map(mapStrings))
+        case .object(let o):
+            var out = o
+            for (k, val) in o {
+                switch val {
+                case .string, .array, .object: out[k] = mapStrings(val)
+                default: break
+                }
+            }
+            return .object(out)
+        default: return v
+        }
+    }
+
+    /// Applies the secret-key heuristic and the configured patterns to text.
+    public func redactText(_ s: String) -> String {
+        var out = s
+        if secretKeyHeuristic { out = SecretScanner.redact(out, placeholder: Self.placeholder) }
+        for p in patterns { out = p.apply(out, placeholder: Self.placeholder) }
+        return out
+    }
+
+    /// Keeps chunk times when a body's length changed: boundaries are scaled to the new total.
+    static func rechunk(_ chunks: [Chunk], newTotal: Int) -> [Chunk] {
+        guard !chunks.isEmpty else { return chunks }
+        var out = chunks
+        var remaining = newTotal
+        for k in out.indices {
+            if k == out.count - 1 { out[k].length = remaining } else {
+                let l = min(remaining, out[k].length)
+                out[k].length = l
+                remaining -= l
+            }
+        }
+        return out
+    }
+}
+
+/// A user regex for redaction. Wraps `NSRegularExpression`, which is immutable and documented
+/// as safe to use from several threads; hence `@unchecked Sendable`.
+public struct RedactionPattern: @unchecked Sendable {
+    /// The pattern as given.
+    public let source: String
+    let regex: NSRegularExpression
+
+    /// Compiles a pattern; a bad pattern is an error that quotes it.
+    public init(_ pattern: String) throws(CassetteError) {
+        source = pattern
+        do { regex = try NSRegularExpression(pattern: pattern) } catch {
+            throw .schema("redaction pattern \"\(pattern)\" is not a valid regular expression")
+        }
+    }
+
+    func apply(_ s: String, placeholder: String) -> String {
+        let ns = s as NSString
+        let range = NSRange(location: 0, length: ns.length)
+        guard regex.firstMatch(in: s, range: range) != nil else { return s }
+        return regex.stringByReplacingMatches(in: s, range: range, withTemplate: NSRegularExpression.escapedTemplate(for: placeholder))
+    }
+}
+
+/// Finds text shaped like provider secret keys without a regex engine.
+enum SecretScanner {
+    /// Replaces `sk-` followed by 20 or more key characters (letters, digits, `-`, `_`).
+    static func redact(_ s: String, placeholder: String) -> String {
+        let u = s.utf8
+        // Quick reject: no "sk-" anywhere.
+        var found = false
+        var prev2: UInt8 = 0, prev1: UInt8 = 0
+        for c in u {
+            if prev2 == UInt8(ascii: "s") && prev1 == UInt8(ascii: "k") && c == UInt8(ascii: "-") { found = true; break }
+            prev2 = prev1; prev1 = c
+        }
+        guard found else { return s }
+        let b = Array(u)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        func keyChar(_ c: UInt8) -> Bool {
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+        }
+        while i < b.count {
+            if i + 3 <= b.count, b[i] == UInt8(ascii: "s"), b[i + 1] == UInt8(ascii: "k"), b[i + 2] == UInt8(ascii: "-"),
+               i == 0 || !keyChar(b[i - 1]) {
+                var j = i + 3
+                while j < b.count, keyChar(b[j]) { j += 1 }
+                if j - (i + 3) >= 20 {
+                    out.append(contentsOf: placeholder.utf8)
+                    i = j
+                    continue
+                }
+            }
+            out.append(b[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Cassette
+import Foundation
+import Proxy
+
+/// `tapedeck bench cassette`: writer and reader throughput, compression ratio, and the `lz4` CLI as reference.
+struct BenchCassette: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cassette",
+        abstract: "Measure cassette writer and reader throughput on generated SSE-heavy exchanges, against the lz4 CLI.")
+
+    @Option(help: "Synthetic agent sessions to generate.") var sessions: Int = 200
+    @Option(help: "Turns per session.") var turns: Int = 12
+    @Option(help: "Repetitions; the best is reported.") var repeats: Int = 3
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        guard sessions > 0, turns > 0, repeats > 0 else { throw CLIError.input("--sessions, --turns and --repeats must be positive") }
+        #if DEBUG
+        CLI.warn("this is a debug build; benchmark figures are only meaningful with 'swift build -c release'")
+        #endif
+        var records: [Record] = []
+        for s in 0..<sessions {
+            for e in SyntheticSession.generate(turns: turns, seed: UInt64(s + 1)) { records.append(.exchange(e)) }
+        }
+        let header = CassetteWriting.newHeader(meta: ["bench": true])
+
+        // Writer: redaction + dedup + serialization + LZ4 frames of up to 1 MiB, one core.
+        var bestWrite = Double.infinity
+        var file: [UInt8] = []
+        var raw = 0
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var enc = CassetteEncoder()
+            enc.append(.header(header))
+            var out: [UInt8] = []
+            out.reserveCapacity(64 << 20)
+            for r in records {
+                enc.append(r)
+                if enc.pending.count >= 1 << 20, let f = enc.takeFrame() { out += f }
+            }
+            if let f = enc.takeFrame() { out += f }
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            bestWrite = min(bestWrite, dt)
+            file = out
+            raw = enc.rawBytes
+        }
+
+        // Reader: LZ4 frames + JSON parse of every line + blob expansion, one core.
+        var bestRead = Double.infinity
+        var bestSplit = Double.infinity
+        var lines = 0
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let dec = CassetteDecoder(mode: .expanded)
+            var n = 0
+            try dec.feed(file) { _ in n += 1 }
+            try dec.finish()
+            bestRead = min(bestRead, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            lines = n
+            // Frames only (decompress + checksum), the floor under the reader.
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let fd = LZ4FrameDecoder()
+            var bytes = 0
+            try file.withUnsafeBytes { try fd.feed($0) { c, _ in bytes += c.count } }
+            bestSplit = min(bestSplit, Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9)
+        }
+
+        // Reference: the same raw JSON Lines through the lz4 CLI (default level, with content checksum).
+        let rawLines = try rawJSONLines(file)
+        let cli = try lz4Reference(rawLines)
+
+        let mb = Double(raw) / 1e6
+        var o = JSONObject()
+        o["records"] = .int(records.count)
+        o["raw_mb"] = .double((mb * 100).rounded() / 100)
+        o["compressed_mb"] = .double((Double(file.count) / 1e6 * 100).rounded() / 100)
+        o["writer_mb_s"] = .double((mb / bestWrite).rounded())
+        o["reader_mb_s"] = .double((mb / bestRead).rounded())
+        o["reader_frames_only_mb_s"] = .double((mb / bestSplit).rounded())
+        o["ratio"] = .double((Double(raw) / Double(file.count) * 100).rounded() / 100)
+        if let cli {
+            o["lz4_cli_compress_mb_s"] = .double((Double(rawLines.count) / 1e6 / cli.seconds).rounded())
+            o["lz4_cli_ratio"] = .double((Double(rawLines.count) / Double(cli.bytes) * 100).rounded() / 100)
+            o["size_vs_lz4_cli"] = .double((Double(file.count) / Double(cli.bytes) * 100).rounded() / 100)
+        }
+        if json { print(JSON.object(o).prettyText()); return }
+        print("tapedeck bench cassette: \(records.count) exchanges (\(lines) logical records), \(String(format: "%.1f", mb)) MB of raw JSON Lines")
+        print(String(format: "  writer (redact+dedup+encode+LZ4)   %8.0f MB/s", mb / bestWrite))
+        print(String(format: "  reader (LZ4+parse+expand)          %8.0f MB/s", mb / bestRead))
+        print(String(format: "  reader, frames only                %8.0f MB/s", mb / bestSplit))
+        print(String(format: "  compression ratio                  %8.2fx  (%.2f MB on disk)", Double(raw) / Double(file.count), Double(file.count) / 1e6))
+        if let cli {
+            print(String(format: "  lz4 CLI on the same raw JSONL      %8.0f MB/s, ratio %.2fx (process start included)",
+                         Double(rawLines.count) / 1e6 / cli.seconds, Double(rawLines.count) / Double(cli.bytes)))
+            print(String(format: "  cassette size / lz4 CLI size       %8.2f", Double(file.count) / Double(cli.bytes)))
+        } else {
+            print("  lz4 CLI not found: install the 'lz4' package for the reference figures")
+        }
+    }
+
+    func rawJSONLines(_ file: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let fd = LZ4FrameDecoder()
+        try file.withUnsafeBytes { try fd.feed($0) { c, _ in out += c } }
+        return out
+    }
+
+    func lz4Reference(_ raw: [UInt8]) throws -> (seconds: Double, bytes: Int)? {
+        guard let lz4 = ["/usr/bin/lz4", "/usr/local/bin/lz4"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("raw.jsonl").path
+        let output = dir.appendingPathComponent("raw.jsonl.lz4").path
+        FileManager.default.createFile(atPath: input, contents: Data(raw))
+        var best = Double.infinity
+        var size = 0
+        for _ in 0..<repeats {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: lz4)
+            p.arguments = ["-q", "-f", "-1", "--content-size", input, output]
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try p.run()
+            p.waitUntilExit()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        }
+        return size > 0 ? (best, size) : nil
+    }
+}

@@ -1,0 +1,2 @@
+/// The Replay module.
+enum ReplayModule {}

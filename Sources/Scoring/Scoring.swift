@@ -1,0 +1,2 @@
+/// The Scoring module.
+enum ScoringModule {}

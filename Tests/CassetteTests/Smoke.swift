@@ -1,0 +1,4 @@
+import Testing
+@testable import Cassette
+
+@Test func smokeCassette() { #expect(Bool(true)) }

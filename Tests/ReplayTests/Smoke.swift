@@ -1,0 +1,4 @@
+import Testing
+@testable import Replay
+
+@Test func smokeReplay() { #expect(Bool(true)) }

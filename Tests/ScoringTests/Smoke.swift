@@ -1,0 +1,4 @@
+import Testing
+@testable import Scoring
+
+@Test func smokeScoring() { #expect(Bool(true)) }
