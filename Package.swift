@@ -72,10 +72,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "CassetteTests", dependencies: ["Cassette"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Cassette"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Cassette"]),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Cassette"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CassetteTests", dependencies: ["Cassette", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Cassette", "TestSupport"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Cassette", "Proxy", "TestSupport"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Cassette", "Proxy", "TestSupport"]),
+        .testTarget(name: "CtlTests", dependencies: ["Cassette", "Proxy", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,2 +1,0 @@
-/// The Scoring module.
-enum ScoringModule {}

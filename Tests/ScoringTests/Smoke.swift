@@ -1,4 +1,0 @@
-import Testing
-@testable import Scoring
-
-@Test func smokeScoring() { #expect(Bool(true)) }
