@@ -19,6 +19,9 @@ struct Tapedeck: AsyncParsableCommand {
         subcommands: [
             CassetteCommand.self,
             BenchCommand.self,
+            TestCommand.self,
+            ProfileCommand.self,
+            DiffCommand.self,
         ]
     )
 }
