@@ -22,14 +22,15 @@ extension Checks {
     }
 
     static func finishReason(_ values: [String], _ s: Subject) -> Verdict {
-        let turns: [Turn] = s.scope == .turn ? s.turns : s.trajectories.compactMap(\.turns.last)
+        let turns: [(String, Turn)] = s.scope == .turn ? s.turns.map { ("", $0) }
+            : s.trajectories.compactMap { t in t.turns.last.map { (s.trajectories.count > 1 ? "\(t.id) " : "", $0) } }
         let exp = values.joined(separator: " or ")
         guard !turns.isEmpty else { return Verdict(false, "no turns", expected: exp, actual: "no turns") }
         var bad: [String] = []
-        for t in turns where !values.contains(t.finishReason ?? "") {
-            bad.append("turn \(t.index) stopped with '\(t.finishReason ?? "none")'")
+        for (label, t) in turns where !values.contains(t.finishReason ?? "") {
+            bad.append("\(label)turn \(t.index) stopped with '\(t.finishReason ?? "none")'")
         }
-        let act = turns.map { $0.finishReason ?? "none" }.joined(separator: ", ")
+        let act = turns.map { $0.1.finishReason ?? "none" }.joined(separator: ", ")
         let what = s.scope == .turn ? "turn" : "final turn"
         return bad.isEmpty ? Verdict(true, "\(what) stopped with \(act)", expected: exp, actual: act)
             : Verdict(false, bad.joined(separator: "; ") + " (expected \(exp))", expected: exp, actual: act)

@@ -11,7 +11,7 @@ extension Checks {
     static func toolNotCalled(_ tool: String, _ s: Subject) -> Verdict {
         let calls = s.toolCalls.filter { $0.name == tool }
         guard !calls.isEmpty else { return Verdict(true, "tool '\(tool)' was not called", expected: "'\(tool)' not called", actual: "not called") }
-        let turns = calls.map { $0.turn >= 0 ? "turn \($0.turn)" : "MCP" }
+        let turns = calls.map(\.place).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         return Verdict(false, "tool '\(tool)' was called \(calls.count) time(s) but should not have been (\(list(turns)))",
                        expected: "'\(tool)' not called", actual: "called \(calls.count) time(s)")
     }
@@ -120,7 +120,7 @@ extension Checks {
         for t in s.turns {
             let offered = Set(t.request.toolNames)
             for c in t.toolCalls where !offered.contains(c.name) {
-                bad.append("'\(c.name)' in turn \(t.index) (offered: \(list(t.request.toolNames, max: 8)))")
+                bad.append("'\(c.name)' in \(c.place) (offered: \(list(t.request.toolNames, max: 8)))")
             }
         }
         return bad.isEmpty ? Verdict(true, "every tool called was offered", expected: "only offered tools", actual: "none hallucinated")

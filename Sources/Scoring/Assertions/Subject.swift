@@ -61,7 +61,7 @@ public struct Subject: Sendable {
         var out = turns.flatMap(\.toolCalls)
         guard scope != .turn else { return out }
         for c in mcpCalls where c.method == "tools/call" && c.linkedExchange == nil {
-            var u = ToolUse(id: nil, name: c.tool ?? "", argumentsText: c.arguments?.text() ?? "{}", turn: -1)
+            var u = ToolUse(id: nil, name: c.tool ?? "", argumentsText: c.arguments?.text() ?? "{}", turn: -1, trajectory: c.trajectory)
             u.mcp = c
             out.append(u)
         }

@@ -6,6 +6,9 @@ public enum Fmt {
     public static func num(_ v: Double, digits: Int = 3) -> String {
         guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        var digits = digits
+        var mag = abs(v)
+        while mag < 0.1, digits < 12 { mag *= 10; digits += 1 }  // keep small values visible: 0.0000001, not 0
         let s = fixed(v, digits)
         guard s.contains(".") else { return s }
         var t = Substring(s)

@@ -44,12 +44,14 @@ public struct ToolUse: Sendable, Equatable {
     public var result: ToolResult?
     /// The MCP call that carried it out, when one was linked.
     public var mcp: MCPCall?
-    /// The index of the turn that asked for it.
+    /// The index of the turn that asked for it (-1 for an MCP call no turn asked for).
     public var turn: Int
+    /// The trajectory it belongs to.
+    public var trajectory: String?
 
     /// A tool use.
-    public init(id: String?, name: String, argumentsText: String, turn: Int) {
-        self.id = id; self.name = name; self.argumentsText = argumentsText; self.turn = turn
+    public init(id: String?, name: String, argumentsText: String, turn: Int, trajectory: String? = nil) {
+        self.id = id; self.name = name; self.argumentsText = argumentsText; self.turn = turn; self.trajectory = trajectory
         arguments = try? JSON.parse(argumentsText)
     }
 
@@ -58,6 +60,9 @@ public struct ToolUse: Sendable, Equatable {
         if let r = mcp?.toolResult { return r }
         return result
     }
+
+    /// Where it was asked for, for messages: `traj-1 turn 2`, or `MCP` when no turn asked.
+    public var place: String { turn < 0 ? "MCP" : "\(trajectory.map { "\($0) " } ?? "")turn \(turn)" }
 }
 
 /// One LLM exchange of a trajectory, with the facts assertions need.

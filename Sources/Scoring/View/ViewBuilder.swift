@@ -46,14 +46,14 @@ struct ViewBuilder {
                 let kb = (b.element.0.turn ?? Int.max, b.element.1.startMonoNs, b.offset)
                 return ka < kb
             }.map(\.element.1)
-            return Trajectory(id: tid, turns: Self.finish(sorted))
+            return Trajectory(id: tid, turns: Self.finish(sorted, trajectory: tid))
         }
         MCPLinking.link(&mcp, into: &trajectories, trajectoryOfExchange: trajectoryOfExchange)
         return CassetteView(trajectories: trajectories, mcpCalls: mcp, otherExchanges: other)
     }
 
     /// Numbers the turns, computes gaps and attaches tool results carried by later requests.
-    static func finish(_ turns: [Turn]) -> [Turn] {
+    static func finish(_ turns: [Turn], trajectory: String) -> [Turn] {
         var out = turns
         var results: [String: ToolResult] = [:]
         for t in out { for (id, r) in t.request.toolResults where results[id] == nil { results[id] = r } }
@@ -62,6 +62,7 @@ struct ViewBuilder {
             if i + 1 < out.count { out[i].gapAfterNs = max(0, out[i + 1].startMonoNs - out[i].endMonoNs) }
             for k in out[i].toolCalls.indices {
                 out[i].toolCalls[k].turn = i
+                out[i].toolCalls[k].trajectory = trajectory
                 if let id = out[i].toolCalls[k].id, let r = results[id] { out[i].toolCalls[k].result = r }
             }
         }
