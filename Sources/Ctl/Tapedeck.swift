@@ -20,6 +20,9 @@ struct Tapedeck: AsyncParsableCommand {
             CassetteCommand.self,
             BenchCommand.self,
             SimCommand.self,
+            TestCommand.self,
+            ProfileCommand.self,
+            DiffCommand.self,
         ]
     )
 }
