@@ -29,7 +29,7 @@ extension LoadAgent {
             bytesSent: f.bytesSent, bytesReceived: f.bytesIn, events: f.analyzer.eventCount, readyNs: f.readyNs)
         if kind == nil, ctx.config.history == .live { live[turnIndex] = facts.outputText ?? "" }
         channelIdleSince = t
-        if parser.state == .closed { channel?.close(promise: nil); channel = nil; parser = HTTPResponseParser() }
+        if parser.state == .closed { dropChannel() }
         let goOn = ctx.shared.completed(r, wasInFlight: true, events: f.analyzer.eventCount)
         if goOn { advance(failed: kind != nil, at: t) }
     }
@@ -72,7 +72,6 @@ extension LoadAgent {
             flight = nil
             ctx.shared.abandoned()
         }
-        channel?.close(promise: nil)
-        channel = nil
+        dropChannel()
     }
 }

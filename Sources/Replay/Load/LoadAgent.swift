@@ -79,8 +79,7 @@ final class LoadAgent: @unchecked Sendable {  // Confined to `loop`: every acces
             return
         }
         // Drop a connection that would sit idle past the server's keep-alive timeout; open a new one just in time.
-        channel?.close(promise: nil)
-        channel = nil
+        dropChannel()
         schedule(at: due - ctx.config.preconnectNs) { self.connect() }
     }
 
@@ -113,8 +112,8 @@ final class LoadAgent: @unchecked Sendable {  // Confined to `loop`: every acces
     // MARK: Sending
 
     func send() {
-        guard !stopped, flight == nil, let ch = channel, ctx.shared.running else { return }
-        guard ch.isActive else { channel = nil; plan(due: dueNs); return }
+        guard !stopped, flight == nil, ctx.shared.running else { return }
+        guard let ch = channel, ch.isActive else { channel = nil; plan(due: dueNs); return }
         let traj = trajectory
         let turn = traj.turns[turnIndex]
         requestSeq += 1
@@ -174,8 +173,8 @@ final class LoadAgent: @unchecked Sendable {  // Confined to `loop`: every acces
                 }
             }
         } catch {
+            dropChannel()
             finish(error: "protocol", detail: "\(error)", at: t)
-            channel?.close(promise: nil)
             return
         }
         flight?.bytesIn += buffer.readableBytes
@@ -214,8 +213,15 @@ final class LoadAgent: @unchecked Sendable {  // Confined to `loop`: every acces
 
     func timedOut(_ requestId: String) {
         guard flight?.requestId == requestId else { return }
-        finish(error: "timeout", detail: "no end after \(ctx.config.requestTimeoutNs / 1_000_000_000) s", at: MonoClock.now())
-        channel?.close(promise: nil)
-        channel = nil
+        dropChannel()
+        finish(error: "timeout", detail: "no end after \(Double(ctx.config.requestTimeoutNs) / 1e9) s", at: MonoClock.now())
+    }
+
+    /// Closes the connection and forgets it, before the next turn is planned.
+    func dropChannel() {
+        let ch = channel
+        channel = nil  // First: a close can fire channelInactive synchronously, which must not see it as ours.
+        parser = HTTPResponseParser()
+        ch?.close(promise: nil)
     }
 }
