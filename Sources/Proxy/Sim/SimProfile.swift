@@ -61,6 +61,8 @@ public struct SimProfile: Sendable, Equatable {
     /// A bundled name or a file path: `tiny`, `h100-70b` or `configs/sim/x.yaml`.
     public static func resolve(_ nameOrPath: String) throws -> SimProfile {
         if SimBundledProfiles.all.contains(where: { $0.name == nameOrPath }) { return try named(nameOrPath) }
+        let looksLikePath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml")
+        if !looksLikePath && !FileManager.default.fileExists(atPath: nameOrPath) { return try named(nameOrPath) }
         return try load(path: nameOrPath)
     }
 
