@@ -52,12 +52,19 @@ public final class CassetteRecorder: Sendable {
     let flushInterval: Duration
     let maxQueue: Int
     let logger: Logger
+    let prepare: (@Sendable (inout Record) -> Void)?
 
     /// Opens (or creates) `path`. A new or empty file gets `header`; with `append`, an
     /// existing cassette is continued and its blobs are reused.
+    ///
+    /// `prepare`, when given, runs on the writer for every record just before it is encoded,
+    /// in queue order: the place for work too heavy for a request path (deriving facts,
+    /// linking trajectories).
     public init(path: String, header: CassetteHeader, redactor: Redactor = Redactor(), append: Bool = false,
-                flushInterval: Duration = .milliseconds(250), maxQueue: Int = 100_000, logger: Logger = Logger(label: "tapedeck.recorder")) throws {
+                flushInterval: Duration = .milliseconds(250), maxQueue: Int = 100_000, logger: Logger = Logger(label: "tapedeck.recorder"),
+                prepare: (@Sendable (inout Record) -> Void)? = nil) throws {
         self.path = path
+        self.prepare = prepare
         self.flushInterval = flushInterval
         self.maxQueue = maxQueue
         self.logger = logger
@@ -131,20 +138,38 @@ public final class CassetteRecorder: Sendable {
 
     /// Drains the queue and writes one frame (or several, for very large batches). Safe to call from any thread.
     public func flush() {
-        let batch = state.withLock { s -> [Record] in
-            let q = s.queue
-            s.queue.removeAll(keepingCapacity: true)
-            s.stats.queued = 0
-            return q
-        }
         encoder.withLock { enc in
-            var inFrame = enc.pendingRecords
-            for r in batch {
-                enc.append(r)
-                if enc.pending.count >= 4 << 20 { writeFrame(&enc, records: enc.pendingRecords); inFrame = 0 }
+            // Taken under the encoder lock, so that concurrent flushes keep queue order.
+            let batch = state.withLock { s -> [Record] in
+                let q = s.queue
+                s.queue.removeAll(keepingCapacity: true)
+                s.stats.queued = 0
+                return q
             }
-            _ = inFrame
+            for var r in batch {
+                prepare?(&r)
+                enc.append(r)
+                if enc.pending.count >= 4 << 20 { writeFrame(&enc, records: enc.pendingRecords) }
+            }
             writeFrame(&enc, records: enc.pendingRecords)
+            if enc.pendingRecords == 0, batch.isEmpty, state.withLock({ $0.stats.failing != nil }) { probe(&enc) }
+        }
+    }
+
+    /// While the file is failing and nothing is queued, writes an empty LZ4 frame (readers
+    /// skip it) to find out whether the disk takes bytes again, so that `--fail-closed`
+    /// recovers on its own once space is freed.
+    private func probe(_ enc: inout CassetteEncoder) {
+        let frame = enc.compressor.compressFrame([])
+        let n = frame.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }  // frame is a non-empty header.
+        if n == frame.count {
+            goodSize.withLock { $0 += frame.count }
+            state.withLock { $0.stats.failing = nil }
+            logger.warning("cassette writable again", metadata: ["path": "\(path)"])
+        } else {
+            let good = goodSize.withLock { $0 }
+            _ = ftruncate(fd, off_t(good))
+            _ = lseek(fd, off_t(good), SEEK_SET)
         }
     }
 
@@ -168,6 +193,7 @@ public final class CassetteRecorder: Sendable {
             // Roll back a partial frame so that the file stays readable up to its last good frame.
             let good = goodSize.withLock { $0 }
             _ = ftruncate(fd, off_t(good))
+            _ = lseek(fd, off_t(good), SEEK_SET)  // or the next frame would land past a hole
             let lost = state.withLock { s -> Int in
                 s.stats.dropped += records
                 s.stats.failing = failure
