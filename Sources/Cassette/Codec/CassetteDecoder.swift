@@ -82,6 +82,8 @@ public final class CassetteDecoder {
     }
 
     func decodeFrame(_ content: [UInt8], offset: Int, onLine: (Line) throws -> Void) throws {
+        // An empty frame holds no records (a writer may probe a failing disk with one).
+        if content.isEmpty { return }
         guard content.last == 0x0A else {
             throw CassetteError.frame(offset: offset, reason: "frame does not end with a whole record")
         }

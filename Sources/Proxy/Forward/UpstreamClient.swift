@@ -3,6 +3,10 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Builds the outbound HTTP client: certificate verification on, redirects and
 /// decompression off (responses pass through as the upstream sent them), a connection pool
 /// sized for thousands of concurrent streams, and fast failure when an upstream refuses.
@@ -68,7 +72,7 @@ enum UpstreamErrorText {
             if let first = e.connectionErrors.first { return "\(describe(first.error)) (\(e.host):\(e.port))" }
             return "\(e)"
         }
-        if let e = error as? IOError { return e.description }
+        if let e = error as? IOError { return String(cString: strerror(e.errnoCode)).lowercased() }
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
         if let e = error as? BoringSSLError { return "TLS: \(e)" }
         return "\(error)"

@@ -163,6 +163,9 @@ public final class HTTPServerExchange: @unchecked Sendable {
         return p.futureResult
     }
 
+    /// Whether the connection takes more bytes now without queueing past its high-water mark.
+    public var isWritable: Bool { !clientGone && (connection?.isWritable ?? false) }
+
     /// Ends the response. The future completes when the end has been written. The connection
     /// is kept for the next request when both sides allow it, and closed otherwise.
     @discardableResult
@@ -182,7 +185,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
             pendingBytes = 0
             connection.resumeReadingIfPaused()
         }
-        if !keepAlive { promise.futureResult.whenComplete { _ in connection.close() } }
+        if !keepAlive { promise.futureResult.whenComplete { _ in self.connection?.close() } }
         connection.exchangeMayBeDone(self)
         return promise.futureResult
     }
@@ -233,7 +236,8 @@ public final class HTTPServerExchange: @unchecked Sendable {
         if let w = writabilityWaiter { writabilityWaiter = nil; w.fail(HTTPServerExchangeError.clientGone) }
         let cbs = goneCallbacks
         goneCallbacks = []
-        if responseState != .ended { for cb in cbs { cb() } }
+        // Only an exchange the client abandoned: not one that ended, nor one its handler aborted.
+        if responseState != .ended && responseState != .aborted { for cb in cbs { cb() } }
     }
 
     var isDone: Bool { requestEnded && (responseState == .ended || responseState == .aborted) }
