@@ -22,6 +22,7 @@ struct Tapedeck: AsyncParsableCommand {
             RunCommand.self,
             MCPStdioCommand.self,
             BenchCommand.self,
+            SimCommand.self,
         ]
     )
 }

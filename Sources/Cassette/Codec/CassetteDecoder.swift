@@ -1,9 +1,9 @@
-/// Reads cassette bytes incrementally: LZ4 frames, then JSON Lines, then records.
+/// Reads cassette bytes incrementally: LZ4 frames and blocks, then JSON Lines, then records.
 ///
-/// Feed it the file in any slicing. It calls back with each record as soon as the frame
-/// that holds it has ended and passed its checksum, so a truncated or corrupt frame costs
-/// only its own records. In ``Mode/expanded`` mode blob records are absorbed and request
-/// bodies come back whole; in ``Mode/raw`` mode everything comes back as stored.
+/// Feed it the file in any slicing. It calls back with each record as soon as the block
+/// that holds it has been decoded and has passed its checksum, so a truncated or corrupt
+/// block costs only what follows it. In ``Mode/expanded`` mode blob records are absorbed and
+/// request bodies come back whole; in ``Mode/raw`` mode everything comes back as stored.
 public final class CassetteDecoder {
     /// How records are returned.
     public enum Mode: Sendable {
@@ -26,42 +26,57 @@ public final class CassetteDecoder {
     let mode: Mode
     let frames = LZ4FrameDecoder()
     var magic: [UInt8] = []
+    var carry: [UInt8] = []
     var blobs: [String: JSON] = [:]
+    var lists = ContentDedup.ListTable()
+    var currentFrame = -1
+    /// Keeps the raw content of the frame being read when it is not ended yet (for tail repair).
+    public var keepOpenFrameContent = false
+    /// The raw content of the last frame read, while that frame has no end mark.
+    public private(set) var openFrameContent: [UInt8] = []
     /// Lines decoded so far (blobs included).
     public private(set) var lineCount = 0
-    /// Complete frames decoded.
-    public private(set) var frameCount = 0
     /// Decompressed bytes decoded.
     public private(set) var rawBytes = 0
     /// The header, once seen.
     public private(set) var header: CassetteHeader?
     /// Blob names seen.
     public var blobNames: Dictionary<String, JSON>.Keys { blobs.keys }
+    /// Frames begun.
+    public private(set) var frameCount = 0
+    /// Whether the input ended inside a frame that has no end mark (a writer still open or killed),
+    /// with every complete block read.
+    public var endsInOpenFrame: Bool { frames.inFrame && !frames.hasPartialPart }
+    /// Where the unended last frame begins.
+    public var openFrameOffset: Int { frames.frameStart }
 
     /// A decoder in the given mode.
     public init(mode: Mode = .expanded) { self.mode = mode }
 
-    /// Decodes `bytes`, calling `onLine` for each record. Throws at the first bad frame, line or reference;
-    /// every record before it has already been delivered.
+    /// Decodes `bytes`, calling `onLine` for each record. Throws at the first bad block, line or
+    /// reference; every record before it has already been delivered.
     public func feed(_ bytes: UnsafeRawBufferPointer, onLine: (Line) throws -> Void) throws {
-        if frames.consumed == 0, frameCount == 0, !frames.inFrame {
-            magic.append(contentsOf: bytes.prefix(4 - min(4, magic.count)))
+        if frames.consumed == 0, magic.count < 4 {
+            magic.append(contentsOf: bytes.prefix(4 - magic.count))
             if magic.count == 4, magic != [0x04, 0x22, 0x4D, 0x18] {
                 throw CassetteError.notACassette("the file is not LZ4-compressed (no LZ4 frame magic number at byte 0)")
             }
         }
         do {
-            try frames.feed(bytes) { content, offset in
-                frameCount += 1
+            try frames.feed(bytes) { content, frameOffset in
+                if frameOffset != currentFrame {
+                    currentFrame = frameOffset
+                    frameCount += 1
+                    openFrameContent.removeAll(keepingCapacity: true)
+                }
+                if keepOpenFrameContent { openFrameContent += content }
                 rawBytes += content.count
-                try decodeFrame(content, offset: offset, onLine: onLine)
+                try decodeContent(content, frameOffset: frameOffset, onLine: onLine)
             }
         } catch let e as LZ4FrameError {
-            if e.offset == 0 && frameCount == 0 && e.reason.contains("magic") {
-                throw CassetteError.notACassette("the file does not start with an LZ4 frame (\(e.reason))")
-            }
             throw CassetteError.frame(offset: e.offset, reason: e.reason)
         }
+        if frames.framesEnded > 0, !frames.inFrame { openFrameContent.removeAll(keepingCapacity: true) }
     }
 
     /// Convenience for byte arrays.
@@ -69,42 +84,37 @@ public final class CassetteDecoder {
         try bytes.withUnsafeBytes { try feed($0, onLine: onLine) }
     }
 
-    /// Call at end of input: reports a final frame cut short, or an input with no records.
+    /// Call at end of input: reports a part cut short, or an input with no records.
     public func finish() throws(CassetteError) {
-        if frameCount == 0, magic.count < 4, !magic.isEmpty {
-            throw .notACassette("the file is too short to be LZ4-compressed (\(magic.count) bytes)")
+        if frames.consumed == 0 { throw .notACassette("the file is empty") }
+        if frames.consumed < 4 { throw .notACassette("the file is too short to be LZ4-compressed (\(frames.consumed) bytes)") }
+        if frames.hasPartialPart {
+            throw .frame(offset: frames.partStart, reason: "the file is truncated here (\(frames.consumed - frames.partStart) bytes of an incomplete LZ4 block or header follow)")
         }
-        if frames.inFrame {
-            throw .frame(offset: frames.frameStart, reason: "the last frame is truncated (\(frames.consumed - frames.frameStart) bytes of it present)")
-        }
-        if frameCount == 0 && frames.consumed == 0 { throw .notACassette("the file is empty") }
+        if !carry.isEmpty { throw .frame(offset: frames.frameStart, reason: "the last record is incomplete") }
         if header == nil { throw .notACassette("no header record") }
     }
 
-    func decodeFrame(_ content: [UInt8], offset: Int, onLine: (Line) throws -> Void) throws {
-        // An empty frame holds no records (a writer may probe a failing disk with one).
-        if content.isEmpty { return }
-        guard content.last == 0x0A else {
-            throw CassetteError.frame(offset: offset, reason: "frame does not end with a whole record")
-        }
-        try content.withUnsafeBytes { buf in
+    func decodeContent(_ content: [UInt8], frameOffset: Int, onLine: (Line) throws -> Void) throws {
+        var data = content
+        if !carry.isEmpty { data = carry + content; carry.removeAll() }
+        try data.withUnsafeBytes { buf in
             var start = 0
             let n = buf.count
             while start < n {
-                var end = start
-                // memchr is much faster than a byte loop over long records.
-                if let p = memchr(buf.baseAddress! + start, 0x0A, n - start) {  // buf is non-empty here.
-                    end = buf.baseAddress!.distance(to: UnsafeRawPointer(p))
-                } else {
-                    end = n
+                // memchr is much faster than a byte loop over long records; buf is non-empty here.
+                guard let p = memchr(buf.baseAddress! + start, 0x0A, n - start) else {
+                    carry = Array(buf[start..<n])  // A record continues in the next block.
+                    return
                 }
+                let end = buf.baseAddress!.distance(to: UnsafeRawPointer(p))
                 lineCount += 1
                 if end > start {
                     let json: JSON
                     do { json = try JSON.parse(buffer: UnsafeRawBufferPointer(rebasing: buf[start..<end])) } catch {
                         throw CassetteError.json(line: lineCount, reason: (error as? JSONParseError)?.description ?? "\(error)")
                     }
-                    try handle(json, frameOffset: offset, onLine: onLine)
+                    try handle(json, frameOffset: frameOffset, onLine: onLine)
                 }
                 start = end + 1
             }
@@ -123,12 +133,15 @@ public final class CassetteDecoder {
             if mode == .expanded { return }
         }
         var out = json
-        if mode == .expanded, type == "exchange", case .object(var o) = json, case .object(var rq)? = o["request"],
+        if type == "exchange", case .object(var o) = json, case .object(var rq)? = o["request"],
            case .object(let refs)? = rq["body_refs"], case .object(let stored)? = rq["body"] {
-            rq["body"] = .object(try ContentDedup.join(stored, refs: refs, table: blobs))
-            rq["body_refs"] = nil
-            o["request"] = .object(rq)
-            out = .object(o)
+            let body = try ContentDedup.join(stored, refs: refs, table: blobs, lists: &lists)
+            if mode == .expanded {
+                rq["body"] = .object(body)
+                rq["body_refs"] = nil
+                o["request"] = .object(rq)
+                out = .object(o)
+            }
         }
         try onLine(Line(json: out, number: lineCount, frameOffset: frameOffset))
     }

@@ -4,27 +4,49 @@
 /// `messages` / `input`, and the whole `system`, `instructions` and `tools` values, by the
 /// name of a blob written once; the decoder puts them back. The replaced keys stay in the
 /// body as `null` placeholders so that key order survives, and `body_refs` says which.
+///
+/// A list of entries is itself stored as a delta: when a request's entries extend the
+/// entries of an earlier request, `body_refs` names that earlier list (`base`) and lists only
+/// the new entries (`add`). List names are chained hashes, so both sides compute them without
+/// storing them: `id(empty) = ""` and `id(l + [e]) = name(id(l) + e)`.
 public enum ContentDedup {
     /// Keys whose array elements are stored one blob each.
     public static let perElementKeys = ["messages", "input"]
     /// Keys whose whole value is stored as one blob.
     public static let wholeValueKeys = ["system", "instructions", "tools"]
 
+    /// The chained list name after appending element `e` to the list named `id`.
+    public static func chain(_ id: String, _ e: String) -> String {
+        XXH64.contentName(Array((id + e).utf8))
+    }
+
     /// Splits a request body into its stored form, the reference table, and the blobs it needs.
-    public static func split(_ body: JSONObject) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
+    /// `lists` holds the names of entry lists already stored; new lists are added to it.
+    public static func split(_ body: JSONObject, lists: inout Set<String>) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
         var stored = body
         var refs = JSONObject()
         var blobs: [Blob] = []
         for key in perElementKeys {
             guard case .array(let items)? = body[key], !items.isEmpty else { continue }
-            var names: [JSON] = []
+            var names: [String] = []
             names.reserveCapacity(items.count)
+            var ids: [String] = [""]
+            ids.reserveCapacity(items.count + 1)
             for item in items {
                 let n = Blob.name(of: item)
                 blobs.append(Blob(hash: n, value: item))
-                names.append(.string(n))
+                names.append(n)
+                ids.append(chain(ids[ids.count - 1], n))
             }
-            refs[key] = .array(names)
+            // The longest earlier list this one extends.
+            var base = 0
+            for k in stride(from: items.count, through: 1, by: -1) where lists.contains(ids[k]) { base = k; break }
+            lists.insert(ids[items.count])
+            if base == 0 {
+                refs[key] = .array(names.map { .string($0) })
+            } else {
+                refs[key] = .obj([("base", .string(ids[base])), ("add", .array(names[base...].map { .string($0) }))])
+            }
             stored[key] = .null
         }
         for key in wholeValueKeys {
@@ -42,25 +64,67 @@ public enum ContentDedup {
         return (stored, refs, blobs)
     }
 
+    /// The decoder's memory of entry lists: each list as its base list plus the entries it added.
+    public struct ListTable: Sendable {
+        var nodes: [String: (base: String, add: [String])] = [:]
+        /// An empty table.
+        public init() {}
+
+        /// The element names of the list `id`.
+        func elements(_ id: String) throws(CassetteError) -> [String] {
+            var chainParts: [[String]] = []
+            var cur = id
+            while !cur.isEmpty {
+                guard let n = nodes[cur] else { throw .schema("body_refs names an entry list \(cur) that no earlier request stored") }
+                chainParts.append(n.add)
+                cur = n.base
+            }
+            return chainParts.reversed().flatMap { $0 }
+        }
+
+        /// Records a list given as `base` + `add`; returns its full element names.
+        mutating func register(base: String, add: [String]) throws(CassetteError) -> [String] {
+            let prefix = try elements(base)
+            var id = base
+            for e in add { id = chain(id, e) }
+            if nodes[id] == nil, !id.isEmpty { nodes[id] = (base, add) }
+            return prefix + add
+        }
+    }
+
     /// Rebuilds a body from its stored form and references, looking blobs up in `table`.
-    public static func join(_ stored: JSONObject, refs: JSONObject, table: [String: JSON]) throws(CassetteError) -> JSONObject {
+    public static func join(_ stored: JSONObject, refs: JSONObject, table: [String: JSON], lists: inout ListTable) throws(CassetteError) -> JSONObject {
         var body = stored
         for (key, ref) in refs {
             switch ref {
             case .string(let n):
                 guard let v = table[n] else { throw .missingBlob(n) }
                 body[key] = v
-            case .array(let names):
-                var items: [JSON] = []
-                items.reserveCapacity(names.count)
-                for nj in names {
+            case .array, .object:
+                var base = ""
+                var add: [JSON] = []
+                if case .array(let a) = ref { add = a } else {
+                    guard let b = ref["base"]?.stringValue, let a = ref["add"]?.arrayValue else {
+                        throw .schema("body_refs.\(key) must be a list of blob names or {base, add}")
+                    }
+                    base = b; add = a
+                }
+                var names: [String] = []
+                names.reserveCapacity(add.count)
+                for nj in add {
                     guard let n = nj.stringValue else { throw .schema("body_refs.\(key) must hold blob names") }
+                    names.append(n)
+                }
+                let all = try lists.register(base: base, add: names)
+                var items: [JSON] = []
+                items.reserveCapacity(all.count)
+                for n in all {
                     guard let v = table[n] else { throw .missingBlob(n) }
                     items.append(v)
                 }
                 body[key] = .array(items)
             default:
-                throw .schema("body_refs.\(key) must be a blob name or a list of them")
+                throw .schema("body_refs.\(key) must be a blob name, a list of them, or {base, add}")
             }
         }
         return body

@@ -1,9 +1,8 @@
 import CLZ4
 
-/// Compresses byte blocks into standard LZ4 frames (lz4frame.h) with content checksums.
+/// Compresses byte blocks into one standard LZ4 frame (lz4frame.h), with content checksums.
 ///
-/// Every call to ``compressFrame(_:)`` returns one complete, independent frame, which is
-/// what makes a cassette readable up to its last flush after a crash.
+/// Used for one-shot frames (tests, tools). Cassettes are written by ``LZ4FrameWriter``.
 public struct LZ4FrameCompressor: Sendable {
     /// The LZ4 compression level; 0 is the fast default.
     public var level: Int32
@@ -11,14 +10,10 @@ public struct LZ4FrameCompressor: Sendable {
     /// A compressor at the given level.
     public init(level: Int32 = 0) { self.level = level }
 
-    /// One complete LZ4 frame holding `input`, with a content checksum and its size recorded.
+    /// One complete LZ4 frame holding `input`, with block and content checksums.
     public func compressFrame(_ input: [UInt8]) -> [UInt8] {
-        var prefs = LZ4F_preferences_t()
-        prefs.frameInfo.blockSizeID = LZ4F_max4MB
-        prefs.frameInfo.blockMode = LZ4F_blockLinked
-        prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        var prefs = LZ4FrameWriter.preferences(level: level)
         prefs.frameInfo.contentSize = UInt64(input.count)
-        prefs.compressionLevel = level
         let bound = LZ4F_compressFrameBound(input.count, &prefs)
         var out = [UInt8](repeating: 0, count: bound)
         let written = input.withUnsafeBytes { src in
@@ -27,102 +22,112 @@ public struct LZ4FrameCompressor: Sendable {
             }
         }
         // LZ4F_compressFrame fails only for a destination smaller than its own bound, which
-        // cannot happen here; treat an error as a programming fault.
+        // cannot happen here; an error would be a programming fault.
         precondition(LZ4F_isError(written) == 0, "LZ4F_compressFrame failed: \(String(cString: LZ4F_getErrorName(written)))")
         out.removeSubrange(written...)
         return out
     }
 }
 
-/// The outcome of feeding bytes to an ``LZ4FrameDecoder``.
-public enum LZ4FrameEvent: Sendable, Equatable {
-    /// A complete frame decoded and passed its checksum: its content and the byte offset where it began.
-    case frame(content: [UInt8], offset: Int)
-}
-
-/// A frame-level failure: the offset of the frame that could not be decoded and why.
-public struct LZ4FrameError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Byte offset, in the compressed input, of the frame that failed.
-    public let offset: Int
-    /// What went wrong (for example `ERROR_contentChecksum_invalid`).
-    public let reason: String
-    public var description: String { "bad LZ4 frame at byte \(offset): \(reason)" }
-}
-
-/// An incremental LZ4 frame decoder that yields each frame's content only once the frame
-/// has ended and its checksum has verified.
+/// Writes one LZ4 frame incrementally: each ``flush(_:)`` emits the data given so far as
+/// whole blocks that a reader can decode at once, and later blocks may refer back to earlier
+/// ones (linked blocks, 64 KiB window), so many small flushes still compress as one stream.
+/// ``end()`` closes the frame with its end mark and content checksum.
 ///
-/// Feed it compressed bytes in any slicing; it keeps track of frame boundaries so that a
-/// failure is reported at the offset where the bad frame starts.
-public final class LZ4FrameDecoder {
+/// Blocks carry their own checksums, so a reader can trust every complete block of a frame
+/// that a crash left unterminated.
+public final class LZ4FrameWriter {
     private var ctx: OpaquePointer?
-    private var frameBuffer: [UInt8] = []
-    private var scratch: [UInt8]
-    /// Compressed bytes consumed so far.
-    public private(set) var consumed: Int = 0
-    /// Offset where the current (unfinished) frame started.
-    public private(set) var frameStart: Int = 0
-    /// Whether a frame is partially decoded.
-    public private(set) var inFrame = false
+    private var scratch: [UInt8] = []
+    /// Whether a frame has begun and not yet ended.
+    public private(set) var isOpen = false
+    /// Raw bytes given to the open frame.
+    public private(set) var openRawBytes = 0
+    let level: Int32
 
-    /// A fresh decoder.
-    public init() {
+    static func preferences(level: Int32) -> LZ4F_preferences_t {
+        var prefs = LZ4F_preferences_t()
+        prefs.frameInfo.blockSizeID = LZ4F_max1MB
+        prefs.frameInfo.blockMode = LZ4F_blockLinked
+        prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled
+        prefs.compressionLevel = level
+        return prefs
+    }
+
+    /// A writer at the given compression level.
+    public init(level: Int32 = 0) {
+        self.level = level
         var c: OpaquePointer?
-        let r = LZ4F_createDecompressionContext(&c, UInt32(LZ4F_VERSION))
-        // Creating a context fails only on allocation failure.
-        precondition(LZ4F_isError(r) == 0, "cannot allocate an LZ4 decompression context")
+        let r = LZ4F_createCompressionContext(&c, UInt32(LZ4F_VERSION))
+        // Creating a context fails only when memory allocation fails.
+        precondition(LZ4F_isError(r) == 0, "cannot allocate an LZ4 compression context")
         ctx = c
-        scratch = [UInt8](repeating: 0, count: 1 << 20)
     }
 
-    deinit { LZ4F_freeDecompressionContext(ctx) }
+    deinit { LZ4F_freeCompressionContext(ctx) }
 
-    /// Decodes `input`; calls `onFrame` for each complete frame. Throws at the first bad frame.
-    public func feed(_ input: UnsafeRawBufferPointer, onFrame: ([UInt8], Int) throws -> Void) throws {
-        var pos = 0
-        while pos < input.count {
-            if !inFrame {
-                frameStart = consumed + pos
-                inFrame = true
-                frameBuffer.removeAll(keepingCapacity: true)
-                // Skippable frames (magic 0x184D2A5?) are handled by LZ4F itself.
-            }
-            var srcSize = input.count - pos
-            var dstSize = scratch.count
-            let hint = scratch.withUnsafeMutableBytes { dst in
-                LZ4F_decompress(ctx, dst.baseAddress, &dstSize, input.baseAddress! + pos, &srcSize, nil)
-            }
-            if LZ4F_isError(hint) != 0 {
-                let name = String(cString: LZ4F_getErrorName(hint))
-                LZ4F_resetDecompressionContext(ctx)
-                consumed += pos
-                throw LZ4FrameError(offset: frameStart, reason: Self.plain(name))
-            }
-            pos += srcSize
-            if dstSize > 0 { frameBuffer.append(contentsOf: scratch[0..<dstSize]) }
-            if hint == 0 {
-                inFrame = false
-                let content = frameBuffer
-                frameBuffer.removeAll(keepingCapacity: true)
-                try onFrame(content, frameStart)
-            } else if srcSize == 0 && dstSize == 0 {
-                break
-            }
+    private func check(_ r: Int, _ what: String) -> Int {
+        // These calls fail only for a destination smaller than LZ4F_compressBound, which the
+        // scratch buffer never is; an error would be a programming fault.
+        precondition(LZ4F_isError(r) == 0, "\(what) failed: \(String(cString: LZ4F_getErrorName(r)))")
+        return r
+    }
+
+    /// Compresses `input` into the open frame (beginning one if needed) and flushes it as whole blocks.
+    public func flush(_ input: [UInt8]) -> [UInt8] {
+        var prefs = Self.preferences(level: level)
+        let bound = LZ4F_compressBound(input.count, &prefs) + 64
+        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
+        var out: [UInt8] = []
+        if !isOpen {
+            let n = scratch.withUnsafeMutableBytes { dst in check(LZ4F_compressBegin(ctx, dst.baseAddress, dst.count, &prefs), "LZ4F_compressBegin") }
+            out += scratch[0..<n]
+            isOpen = true
+            openRawBytes = 0
         }
-        consumed += input.count
+        if !input.isEmpty {
+            let n = input.withUnsafeBytes { src in
+                scratch.withUnsafeMutableBytes { dst in
+                    check(LZ4F_compressUpdate(ctx, dst.baseAddress, dst.count, src.baseAddress, src.count, nil), "LZ4F_compressUpdate")
+                }
+            }
+            out += scratch[0..<n]
+            let f = scratch.withUnsafeMutableBytes { dst in check(LZ4F_flush(ctx, dst.baseAddress, dst.count, nil), "LZ4F_flush") }
+            out += scratch[0..<f]
+            openRawBytes += input.count
+        }
+        return out
     }
 
-    /// Turns LZ4's error names into words.
-    static func plain(_ name: String) -> String {
-        switch name {
-        case "ERROR_contentChecksum_invalid": return "content checksum mismatch (the frame is corrupt)"
-        case "ERROR_blockChecksum_invalid": return "block checksum mismatch (the frame is corrupt)"
-        case "ERROR_frameType_unknown": return "not an LZ4 frame (bad magic number)"
-        case "ERROR_decompressionFailed": return "compressed data is corrupt"
-        case "ERROR_frameHeader_incomplete": return "frame header is incomplete"
-        case "ERROR_headerChecksum_invalid": return "frame header checksum mismatch"
-        case "ERROR_frameSize_wrong": return "frame content size does not match its header"
-        default: return name
-        }
+    /// Ends the open frame: end mark and content checksum. Empty if no frame is open.
+    public func end() -> [UInt8] {
+        guard isOpen else { return [] }
+        if scratch.count < 64 { scratch = [UInt8](repeating: 0, count: 64) }
+        let n = scratch.withUnsafeMutableBytes { dst in check(LZ4F_compressEnd(ctx, dst.baseAddress, dst.count, nil), "LZ4F_compressEnd") }
+        isOpen = false
+        openRawBytes = 0
+        return Array(scratch[0..<n])
     }
+
+    /// Forgets the open frame without ending it (after its bytes failed to reach disk).
+    public func abandon() {
+        guard isOpen else { return }
+        var c: OpaquePointer?
+        LZ4F_freeCompressionContext(ctx)
+        let r = LZ4F_createCompressionContext(&c, UInt32(LZ4F_VERSION))
+        precondition(LZ4F_isError(r) == 0, "cannot allocate an LZ4 compression context")  // Allocation failure only.
+        ctx = c
+        isOpen = false
+        openRawBytes = 0
+    }
+}
+
+/// A frame-level failure: the offset of the frame part (header, block, end) that could not be decoded and why.
+public struct LZ4FrameError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Byte offset, in the compressed input, where the bad part begins.
+    public let offset: Int
+    /// What went wrong.
+    public let reason: String
+    public var description: String { "bad LZ4 data at byte \(offset): \(reason)" }
 }

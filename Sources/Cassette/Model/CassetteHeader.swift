@@ -49,7 +49,7 @@ public struct CassetteHeader: Sendable, Equatable {
         format = Self.formatName
         version = v
         tool = json["tool"]?.stringValue ?? "unknown"
-        createdUnixNs = Int64(json["created_unix_ns"]?.doubleValue ?? 0)
+        createdUnixNs = json["created_unix_ns"]?.i64 ?? 0
         host = json["host"]?.objectValue ?? JSONObject()
         meta = json["meta"]?.objectValue ?? JSONObject()
     }

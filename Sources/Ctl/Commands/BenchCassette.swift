@@ -25,21 +25,22 @@ struct BenchCassette: AsyncParsableCommand {
         }
         let header = CassetteWriting.newHeader(meta: ["bench": true])
 
-        // Writer: redaction + dedup + serialization + LZ4 frames of up to 1 MiB, one core.
+        // Writer: redaction + dedup + serialization + LZ4 blocks flushed per exchange, frames of 1 MiB, one core.
         var bestWrite = Double.infinity
         var file: [UInt8] = []
         var raw = 0
         for _ in 0..<repeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            var enc = CassetteEncoder()
+            let enc = CassetteEncoder()
             enc.append(.header(header))
             var out: [UInt8] = []
             out.reserveCapacity(64 << 20)
+            // One flush per exchange, as the recorder does when exchanges complete one at a time.
             for r in records {
                 enc.append(r)
-                if enc.pending.count >= 1 << 20, let f = enc.takeFrame() { out += f }
+                out += enc.flush()
             }
-            if let f = enc.takeFrame() { out += f }
+            out += enc.flush(endFrame: true)
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             bestWrite = min(bestWrite, dt)
             file = out

@@ -59,6 +59,7 @@ struct CassetteCommand: AsyncParsableCommand {
                 o["frames"] = .int(report.frames)
                 o["compression_ratio"] = .double((ratio * 100).rounded() / 100)
                 if let h = report.header { o["version"] = .string(h.version); o["tool"] = .string(h.tool) }
+                o["last_frame_open"] = .bool(report.endsInOpenFrame)
                 if let issue = report.issue { o["issue"] = .string(issue.description) }
                 print(JSON.object(o).prettyText())
             } else {
@@ -73,6 +74,7 @@ struct CassetteCommand: AsyncParsableCommand {
                 }
                 print("tokens       \(summary.inputTokens) in, \(summary.outputTokens) out")
                 print("size         \(report.fileBytes) bytes on disk, \(report.rawBytes) raw, ratio \(String(format: "%.2f", ratio))x")
+                if report.endsInOpenFrame { print("note         the last frame has no end mark (its writer is running or was killed); every complete block was read") }
                 if let issue = report.issue { print("issue        \(issue)") }
             }
             if let issue = report.issue { throw CLIError.input("\(file): \(issue)") }
@@ -108,7 +110,8 @@ struct CassetteCommand: AsyncParsableCommand {
             }
             if let s = schemaIssue { throw CLIError.input("\(file): FAIL: \(s)") }
             if let issue = report.issue { throw CLIError.input("\(file): FAIL: \(issue)") }
-            print("\(file): OK: \(records) records in \(report.frames) frames, \(report.fileBytes) bytes; checksums, schema and references sound")
+            let open = report.endsInOpenFrame ? " (the last frame has no end mark: its writer is running or was killed; all complete blocks verified)" : ""
+            print("\(file): OK: \(records) records in \(report.frames) frames, \(report.fileBytes) bytes; checksums, schema and references sound\(open)")
         }
     }
 

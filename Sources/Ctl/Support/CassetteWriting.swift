@@ -11,15 +11,15 @@ enum CassetteWriting {
 
     /// Writes `records` after `header` into `path` atomically (a temporary file renamed into place).
     static func write(path: String, header: CassetteHeader, records: [Record], redactor: Redactor = Redactor()) throws {
-        var enc = CassetteEncoder(redactor: redactor)
+        let enc = CassetteEncoder(redactor: redactor)
         enc.append(.header(header))
         var data: [UInt8] = []
         for r in records {
             if case .blob = r { continue }
             enc.append(r)
-            if enc.pending.count >= 4 << 20, let f = enc.takeFrame() { data += f }
+            data += enc.flush()  // A block per record, as the recorder writes: damage costs one record.
         }
-        if let f = enc.takeFrame() { data += f }
+        data += enc.flush(endFrame: true)
         try writeBytes(path: path, data)
     }
 

@@ -20,6 +20,9 @@ public struct CassetteReadReport: Sendable {
     public var header: CassetteHeader?
     /// Blob names in the file.
     public var blobNames: Set<String> = []
+    /// True when the last frame has no end mark: its writer is still running or was killed.
+    /// Every complete block was read; this is not an error.
+    public var endsInOpenFrame = false
     /// A problem that stopped reading early (truncated or corrupt frame, bad record); everything
     /// before it was delivered.
     public var issue: CassetteError?
@@ -35,13 +38,17 @@ public enum CassetteFile {
     @discardableResult
     public static func read(path: String, mode: CassetteDecoder.Mode = .expanded,
                             onLine: (CassetteDecoder.Line) throws -> Void) throws -> CassetteReadReport {
+        try read(path: path, mode: mode, decoder: CassetteDecoder(mode: mode), onLine: onLine)
+    }
+
+    static func read(path: String, mode: CassetteDecoder.Mode, decoder: CassetteDecoder,
+                     onLine: (CassetteDecoder.Line) throws -> Void) throws -> CassetteReadReport {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CassetteError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw CassetteError.io("\(path) is a directory, not a cassette") }
         var report = CassetteReadReport()
-        let decoder = CassetteDecoder(mode: mode)
         var buf = [UInt8](repeating: 0, count: 1 << 20)
         do {
             while true {
@@ -63,9 +70,38 @@ public enum CassetteFile {
         report.rawBytes = decoder.rawBytes
         report.frames = decoder.frameCount
         report.lines = decoder.lineCount
+        report.endsInOpenFrame = report.issue == nil && decoder.endsInOpenFrame
         report.header = decoder.header
         report.blobNames = Set(decoder.blobNames)
         return report
+    }
+
+    /// Makes a cassette whose last frame was left open (a killed writer) or damaged safe to
+    /// append to: the last frame's readable records are rewritten as one complete frame and
+    /// anything unreadable after them is cut. Returns what it did, or nil if nothing was needed.
+    /// Throws when the file cannot be read at all.
+    public static func repairTail(path: String) throws -> String? {
+        let decoder = CassetteDecoder(mode: .raw)
+        decoder.keepOpenFrameContent = true
+        let report = try read(path: path, mode: .raw, decoder: decoder) { _ in }
+        guard report.issue != nil || report.endsInOpenFrame else { return nil }
+        var content = decoder.openFrameContent
+        if let nl = content.lastIndex(of: 0x0A) { content.removeSubrange((nl + 1)...) } else { content.removeAll() }
+        let start = decoder.openFrameOffset
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else { throw CassetteError.io("cannot open \(path) to repair it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(start)) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
+            throw CassetteError.io("cannot repair \(path): \(String(cString: strerror(errno)))")
+        }
+        if !content.isEmpty {
+            let frame = LZ4FrameCompressor().compressFrame(content)
+            let n = frame.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n == frame.count else { throw CassetteError.io("cannot repair \(path): \(String(cString: strerror(errno)))") }
+        }
+        let dropped = report.fileBytes - start
+        return "rewrote the last frame at byte \(start) (\(content.count) raw bytes kept, \(dropped) bytes replaced)"
+            + (report.issue.map { "; it was damaged: \($0)" } ?? "; its writer had not closed it")
     }
 
     /// Reads every record of a cassette into memory (expanded), with the report.

@@ -46,7 +46,7 @@ public final class CassetteRecorder: Sendable {
     let state = Mutex(State())
     let encoder: Mutex<CassetteEncoder>
     let fd: Int32
-    let goodSize: Mutex<Int>
+    let offsets: Mutex<(good: Int, frameStart: Int)>
     let doorbell: AsyncStream<Void>
     let bell: AsyncStream<Void>.Continuation
     let flushInterval: Duration
@@ -71,6 +71,9 @@ public final class CassetteRecorder: Sendable {
         var known: Set<String> = []
         var existing = 0
         if append, access(path, F_OK) == 0 {
+            if let repair = try CassetteFile.repairTail(path: path) {
+                logger.warning("cassette tail repaired before appending", metadata: ["path": "\(path)", "repair": "\(repair)"])
+            }
             let report = try CassetteFile.read(path: path, mode: .raw) { _ in }
             if let issue = report.issue { throw CassetteError.io("cannot append to \(path): \(issue)") }
             known = report.blobNames
@@ -80,13 +83,15 @@ public final class CassetteRecorder: Sendable {
         let fd = open(path, flags | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CassetteError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
         self.fd = fd
-        self.goodSize = Mutex(existing)
-        var enc = CassetteEncoder(redactor: redactor, knownBlobs: known)
+        self.offsets = Mutex((existing, existing))
+        let enc = CassetteEncoder(redactor: redactor, knownBlobs: known)
         if existing == 0 { enc.append(.header(header)) }
         self.encoder = Mutex(enc)
         (doorbell, bell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        // Write the header at once so that even an immediately killed proxy leaves a valid file.
-        flush()
+        // Write the header at once, in a frame of its own, so that even an immediately killed
+        // proxy leaves a valid file and a later failed write (which drops the open frame)
+        // never takes the header with it.
+        flush(endFrame: true)
     }
 
     deinit { close(fd) }
@@ -126,7 +131,7 @@ public final class CassetteRecorder: Sendable {
             }
             group.cancelAll()
         }
-        flush()
+        flush(endFrame: true)
     }
 
     /// Stops accepting records; ``run()`` writes what is queued and returns.
@@ -136,8 +141,9 @@ public final class CassetteRecorder: Sendable {
         bell.finish()
     }
 
-    /// Drains the queue and writes one frame (or several, for very large batches). Safe to call from any thread.
-    public func flush() {
+    /// Drains the queue and writes what it held as whole LZ4 blocks. Safe to call from any thread.
+    /// With `endFrame`, the open frame is closed too (done at shutdown).
+    public func flush(endFrame: Bool = false) {
         encoder.withLock { enc in
             // Taken under the encoder lock, so that concurrent flushes keep queue order.
             let batch = state.withLock { s -> [Record] in
@@ -149,33 +155,38 @@ public final class CassetteRecorder: Sendable {
             for var r in batch {
                 prepare?(&r)
                 enc.append(r)
-                if enc.pending.count >= 4 << 20 { writeFrame(&enc, records: enc.pendingRecords) }
+                if enc.pending.count >= 4 << 20 { writeBlocks(enc, endFrame: false) }
             }
-            writeFrame(&enc, records: enc.pendingRecords)
-            if enc.pendingRecords == 0, batch.isEmpty, state.withLock({ $0.stats.failing != nil }) { probe(&enc) }
+            writeBlocks(enc, endFrame: endFrame)
+            if batch.isEmpty, !enc.frameIsOpen, state.withLock({ $0.stats.failing != nil }) { probe(enc) }
         }
     }
 
-    /// While the file is failing and nothing is queued, writes an empty LZ4 frame (readers
-    /// skip it) to find out whether the disk takes bytes again, so that `--fail-closed`
-    /// recovers on its own once space is freed.
-    private func probe(_ enc: inout CassetteEncoder) {
-        let frame = enc.compressor.compressFrame([])
+    /// While the file is failing, no frame is open and nothing is queued, writes an empty LZ4
+    /// frame (readers skip it) to find out whether the disk takes bytes again, so that
+    /// `--fail-closed` recovers on its own once space is freed.
+    private func probe(_ enc: CassetteEncoder) {
+        let frame = LZ4FrameCompressor().compressFrame([])
         let n = frame.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }  // frame is a non-empty header.
         if n == frame.count {
-            goodSize.withLock { $0 += frame.count }
+            offsets.withLock { $0.good += frame.count; $0.frameStart = $0.good }
             state.withLock { $0.stats.failing = nil }
             logger.warning("cassette writable again", metadata: ["path": "\(path)"])
         } else {
-            let good = goodSize.withLock { $0 }
+            let good = offsets.withLock { $0.good }
             _ = ftruncate(fd, off_t(good))
             _ = lseek(fd, off_t(good), SEEK_SET)
         }
     }
 
-    private func writeFrame(_ enc: inout CassetteEncoder, records: Int) {
+    private func writeBlocks(_ enc: CassetteEncoder, endFrame: Bool) {
+        let records = enc.pendingRecords
         let raw = enc.pending.count
-        guard let frame = enc.takeFrame() else { return }
+        let startsFrame = !enc.frameIsOpen
+        let alreadyInFrame = enc.openFrameRecords
+        let frame = enc.flush(endFrame: endFrame)
+        guard !frame.isEmpty else { return }
+        if startsFrame { offsets.withLock { $0.frameStart = $0.good } }
         var off = 0
         var failure: String?
         frame.withUnsafeBytes { buf in
@@ -190,21 +201,28 @@ public final class CassetteRecorder: Sendable {
             }
         }
         if let failure {
-            // Roll back a partial frame so that the file stays readable up to its last good frame.
-            let good = goodSize.withLock { $0 }
-            _ = ftruncate(fd, off_t(good))
-            _ = lseek(fd, off_t(good), SEEK_SET)  // or the next frame would land past a hole
+            // Cut the file back to where the open frame began, so that it stays readable up to its
+            // last complete frame, and forget that frame's records (they are lost).
+            let start = offsets.withLock { o -> Int in o.good = o.frameStart; return o.frameStart }
+            _ = ftruncate(fd, off_t(start))
+            _ = lseek(fd, off_t(start), SEEK_SET)  // or the next frame would land past a hole
+            enc.abandonOpenFrame()
+            let lostNow = alreadyInFrame + records
             let lost = state.withLock { s -> Int in
-                s.stats.dropped += records
+                s.stats.written -= min(s.stats.written, alreadyInFrame)
+                s.stats.dropped += lostNow
                 s.stats.failing = failure
                 return s.stats.dropped
             }
             logger.critical("cassette write failed: records lost", metadata: [
-                "path": "\(path)", "error": "\(failure)", "lost_in_frame": "\(records)", "lost_total": "\(lost)",
+                "path": "\(path)", "error": "\(failure)", "lost_now": "\(lostNow)", "lost_total": "\(lost)",
             ])
             return
         }
-        goodSize.withLock { $0 += frame.count }
+        offsets.withLock {
+            $0.good += frame.count
+            if endFrame || !enc.frameIsOpen { $0.frameStart = $0.good }
+        }
         state.withLock { s in
             s.stats.written += records
             s.stats.frames += 1

@@ -1,0 +1,63 @@
+import Testing
+@testable import Cassette
+
+@Suite struct RedactionTests {
+    static let secret = "sk-proj-SECRETSECRETSECRET0123456789"
+
+    func exchangeFullOfSecrets() -> Exchange {
+        var ex = Exchange(id: "x1", startUnixNs: 1, startMonoNs: 1, request: RequestRecord(
+            method: "POST", url: "/v1/chat/completions?key=\(Self.secret)&ok=1",
+            headers: [Header("Authorization", "Bearer \(Self.secret)"), Header("x-api-key", Self.secret), Header("api-key", "azure-1234"),
+                      Header("Cookie", "session=abc"), Header("X-Custom-Token", "custom-secret-value")],
+            body: .json(["model": "m", "metadata": ["user_id": "u-4242"], "messages": [["role": "user", "content": .string("my key is \(Self.secret)")]]], .compact)))
+        ex.response = ResponseRecord(status: 200, headers: [Header("Set-Cookie", "sid=zzz")], body: .text("echo \(Self.secret) ticket T-99881"),
+                                     chunks: [Chunk(length: 5, tNs: 1), Chunk(length: "echo \(Self.secret) ticket T-99881".utf8.count - 5, tNs: 2)])
+        return ex
+    }
+
+    func rawText(_ bytes: [UInt8]) throws -> String {
+        var out: [UInt8] = []
+        let d = LZ4FrameDecoder()
+        try bytes.withUnsafeBytes { try d.feed($0) { c, _ in out += c } }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func defaultsKeepSecretsOffDisk() throws {
+        let bytes = Fixtures.encode([.exchange(exchangeFullOfSecrets())], redactor: Redactor())
+        let text = try rawText(bytes)
+        #expect(!text.contains(Self.secret))
+        #expect(!text.contains("SECRETSECRET"))
+        #expect(!text.contains("azure-1234"))
+        #expect(!text.contains("session=abc"))
+        #expect(!text.contains("sid=zzz"))
+        #expect(text.contains("[REDACTED]"))
+        // Undeclared data stays.
+        #expect(text.contains("u-4242") && text.contains("custom-secret-value") && text.contains("ok=1"))
+        // Chunk lengths still add up after the body shrank.
+        #expect(Fixtures.decode(bytes).error == nil)
+    }
+
+    @Test func configuredHeadersPathsAndPatterns() throws {
+        var r = Redactor()
+        try r.add(headers: ["X-Custom-Token"], jsonPaths: ["metadata.user_id"], patterns: ["T-[0-9]+"])
+        let text = try rawText(Fixtures.encode([.exchange(exchangeFullOfSecrets())], redactor: r))
+        #expect(!text.contains("custom-secret-value"))
+        #expect(!text.contains("u-4242"))
+        #expect(!text.contains("T-99881"))
+    }
+
+    @Test func badRulesAreErrors() {
+        var r = Redactor()
+        #expect(throws: CassetteError.self) { try r.add(patterns: ["(unclosed"]) }
+        #expect(throws: CassetteError.self) { try r.add(jsonPaths: ["a..b"]) }
+    }
+
+    @Test func jsonPathSelectsAndReplaces() throws {
+        var v: JSON = ["messages": [["content": "a"], ["content": "b"]], "x": [1, 2]]
+        let p = try JSONPathPattern("$.messages[*].content")
+        #expect(p.select(v) == ["a", "b"])
+        p.replace(in: &v, with: "z")
+        #expect(v["messages"]?[1]?["content"] == "z")
+        #expect(try JSONPathPattern("x[1]").select(v) == [2])
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Cassette
-
-@Test func smokeCassette() { #expect(Bool(true)) }
