@@ -15,7 +15,9 @@ public final class MCPStdioBridge: Sendable {
     let recorder: CassetteRecorder
     let toChild: Pipe
     let fromChild: Pipe
-    let seq = Atomic<Int>(0)
+    /// Stamps and sequence numbers are taken together under one lock, so that `seq` order is
+    /// time order across both directions.
+    let clock = Mutex<Int>(0)
 
     /// A bridge that will run `command` and record into `recorder`.
     public init(command: [String], recorder: CassetteRecorder) throws(ProxyConfigError) {
@@ -64,7 +66,6 @@ public final class MCPStdioBridge: Sendable {
             let n = buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; break }
             if n == 0 { break }
-            let mono = HostFacts.monoNs(), unix = HostFacts.unixNs()
             if dstOpen {
                 buf.withUnsafeBytes { b in
                     var off = 0
@@ -75,17 +76,27 @@ public final class MCPStdioBridge: Sendable {
                     }
                 }
             }
-            buf.withUnsafeBytes { b in
-                splitter.feed(UnsafeRawBufferPointer(rebasing: b[0..<n])) { line in record(line, direction, mono, unix) }
+            let lines = clock.withLock { seq -> [(Int, Int64, Int64, [UInt8])] in
+                let mono = HostFacts.monoNs(), unix = HostFacts.unixNs()
+                var out: [(Int, Int64, Int64, [UInt8])] = []
+                buf.withUnsafeBytes { b in
+                    splitter.feed(UnsafeRawBufferPointer(rebasing: b[0..<n])) { line in out.append((seq, mono, unix, line)); seq += 1 }
+                }
+                return out
             }
+            for (k, mono, unix, line) in lines { record(line, direction, k, mono, unix) }
         }
-        let mono = HostFacts.monoNs(), unix = HostFacts.unixNs()
-        splitter.finish { line in record(line, direction, mono, unix) }
+        let tail = clock.withLock { seq -> [(Int, Int64, Int64, [UInt8])] in
+            let mono = HostFacts.monoNs(), unix = HostFacts.unixNs()
+            var out: [(Int, Int64, Int64, [UInt8])] = []
+            splitter.finish { line in out.append((seq, mono, unix, line)); seq += 1 }
+            return out
+        }
+        for (k, mono, unix, line) in tail { record(line, direction, k, mono, unix) }
     }
 
-    func record(_ line: [UInt8], _ direction: StdioMessage.Direction, _ mono: Int64, _ unix: Int64) {
+    func record(_ line: [UInt8], _ direction: StdioMessage.Direction, _ n: Int, _ mono: Int64, _ unix: Int64) {
         let message = (try? JSON.parse(line)) ?? .string(String(decoding: line, as: UTF8.self))
-        let n = seq.wrappingAdd(1, ordering: .relaxed).oldValue
         recorder.record(.message(StdioMessage(seq: n, direction: direction, unixNs: unix, monoNs: mono, message: message)))
     }
 }
