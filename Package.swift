@@ -64,6 +64,7 @@ let package = Package(
             name: "Scoring",
             dependencies: [
                 "Cassette",
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(

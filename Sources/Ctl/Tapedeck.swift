@@ -23,6 +23,9 @@ struct Tapedeck: AsyncParsableCommand {
             MCPStdioCommand.self,
             BenchCommand.self,
             SimCommand.self,
+            TestCommand.self,
+            ProfileCommand.self,
+            DiffCommand.self,
         ]
     )
 }
