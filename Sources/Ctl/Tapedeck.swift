@@ -18,6 +18,9 @@ struct Tapedeck: AsyncParsableCommand {
         version: version,
         subcommands: [
             CassetteCommand.self,
+            RecordCommand.self,
+            RunCommand.self,
+            MCPStdioCommand.self,
             BenchCommand.self,
             SimCommand.self,
             TestCommand.self,

@@ -52,12 +52,19 @@ public final class CassetteRecorder: Sendable {
     let flushInterval: Duration
     let maxQueue: Int
     let logger: Logger
+    let prepare: (@Sendable (inout Record) -> Void)?
 
     /// Opens (or creates) `path`. A new or empty file gets `header`; with `append`, an
     /// existing cassette is continued and its blobs are reused.
+    ///
+    /// `prepare`, when given, runs on the writer for every record just before it is encoded,
+    /// in queue order: the place for work too heavy for a request path (deriving facts,
+    /// linking trajectories).
     public init(path: String, header: CassetteHeader, redactor: Redactor = Redactor(), append: Bool = false,
-                flushInterval: Duration = .milliseconds(250), maxQueue: Int = 100_000, logger: Logger = Logger(label: "tapedeck.recorder")) throws {
+                flushInterval: Duration = .milliseconds(250), maxQueue: Int = 100_000, logger: Logger = Logger(label: "tapedeck.recorder"),
+                prepare: (@Sendable (inout Record) -> Void)? = nil) throws {
         self.path = path
+        self.prepare = prepare
         self.flushInterval = flushInterval
         self.maxQueue = maxQueue
         self.logger = logger
@@ -81,8 +88,10 @@ public final class CassetteRecorder: Sendable {
         if existing == 0 { enc.append(.header(header)) }
         self.encoder = Mutex(enc)
         (doorbell, bell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        // Write the header at once so that even an immediately killed proxy leaves a valid file.
-        flush()
+        // Write the header at once, in a frame of its own, so that even an immediately killed
+        // proxy leaves a valid file and a later failed write (which drops the open frame)
+        // never takes the header with it.
+        flush(endFrame: true)
     }
 
     deinit { close(fd) }
@@ -135,18 +144,38 @@ public final class CassetteRecorder: Sendable {
     /// Drains the queue and writes what it held as whole LZ4 blocks. Safe to call from any thread.
     /// With `endFrame`, the open frame is closed too (done at shutdown).
     public func flush(endFrame: Bool = false) {
-        let batch = state.withLock { s -> [Record] in
-            let q = s.queue
-            s.queue.removeAll(keepingCapacity: true)
-            s.stats.queued = 0
-            return q
-        }
         encoder.withLock { enc in
-            for r in batch {
+            // Taken under the encoder lock, so that concurrent flushes keep queue order.
+            let batch = state.withLock { s -> [Record] in
+                let q = s.queue
+                s.queue.removeAll(keepingCapacity: true)
+                s.stats.queued = 0
+                return q
+            }
+            for var r in batch {
+                prepare?(&r)
                 enc.append(r)
                 if enc.pending.count >= 4 << 20 { writeBlocks(enc, endFrame: false) }
             }
             writeBlocks(enc, endFrame: endFrame)
+            if batch.isEmpty, !enc.frameIsOpen, state.withLock({ $0.stats.failing != nil }) { probe(enc) }
+        }
+    }
+
+    /// While the file is failing, no frame is open and nothing is queued, writes an empty LZ4
+    /// frame (readers skip it) to find out whether the disk takes bytes again, so that
+    /// `--fail-closed` recovers on its own once space is freed.
+    private func probe(_ enc: CassetteEncoder) {
+        let frame = LZ4FrameCompressor().compressFrame([])
+        let n = frame.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }  // frame is a non-empty header.
+        if n == frame.count {
+            offsets.withLock { $0.good += frame.count; $0.frameStart = $0.good }
+            state.withLock { $0.stats.failing = nil }
+            logger.warning("cassette writable again", metadata: ["path": "\(path)"])
+        } else {
+            let good = offsets.withLock { $0.good }
+            _ = ftruncate(fd, off_t(good))
+            _ = lseek(fd, off_t(good), SEEK_SET)
         }
     }
 
@@ -176,6 +205,7 @@ public final class CassetteRecorder: Sendable {
             // last complete frame, and forget that frame's records (they are lost).
             let start = offsets.withLock { o -> Int in o.good = o.frameStart; return o.frameStart }
             _ = ftruncate(fd, off_t(start))
+            _ = lseek(fd, off_t(start), SEEK_SET)  // or the next frame would land past a hole
             enc.abandonOpenFrame()
             let lostNow = alreadyInFrame + records
             let lost = state.withLock { s -> Int in

@@ -1,0 +1,191 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Proxy
+import Synchronization
+
+extension BenchProxy {
+    /// What a load run measures.
+    enum LoadMode: Sendable {
+        /// One paced stream per connection; every chunk's latency is sampled.
+        case latency(gapMs: Int, events: Int)
+        /// Unpaced streams; chunks received per second over a window.
+        case chunks(window: Double)
+        /// Small non-streamed requests in a loop; requests per second over a window.
+        case requests(window: Double)
+    }
+
+    /// What the load generator's connections add up to.
+    final class Collector: Sendable {
+        let events = Atomic<Int>(0)
+        let requests = Atomic<Int>(0)
+        let errors = Atomic<Int>(0)
+        let samples = Mutex<[Int64]>([])
+    }
+
+    /// The result of one load run.
+    struct LoadResult: Sendable {
+        var latenciesNs: [Int64] = []
+        var perSecond = 0.0
+        var errors = 0
+    }
+
+    /// One client connection of the load generator: sends requests, reads the SSE chunks,
+    /// and takes each chunk's latency as its arrival time minus the upstream's write stamp.
+    final class LoadHandler: ChannelInboundHandler {
+        typealias InboundIn = HTTPClientResponsePart
+        typealias OutboundOut = HTTPClientRequestPart
+
+        let path: String
+        let hostHeader: String
+        let collector: Collector
+        let sample: Bool
+        let loop: Bool
+        var carry: [UInt8] = []
+        var local: [Int64] = []
+        var stopped = false
+
+        init(path: String, hostHeader: String, collector: Collector, sample: Bool, loop: Bool) {
+            self.path = path; self.hostHeader = hostHeader; self.collector = collector; self.sample = sample; self.loop = loop
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            send(context)
+            context.fireChannelActive()
+        }
+
+        func send(_ context: ChannelHandlerContext) {
+            var h = HTTPHeaders()
+            h.add(name: "host", value: hostHeader)
+            h.add(name: "content-type", value: "application/json")
+            h.add(name: "authorization", value: "Bearer sk-bench-not-a-real-key-000000000000")
+            let body = ByteBuffer(string: #"{"model":"bench","stream":true,"messages":[{"role":"user","content":"go"}]}"#)
+            h.add(name: "content-length", value: String(body.readableBytes))
+            context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: h))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                if head.status != .ok { collector.errors.add(1, ordering: .relaxed) }
+            case .body(let buf):
+                let now = HostFacts.monoNs()
+                buf.withUnsafeReadableBytes { scan($0, now: now) }
+            case .end:
+                flush()
+                collector.requests.add(1, ordering: .relaxed)
+                carry.removeAll(keepingCapacity: true)
+                if loop, !stopped { send(context) }
+            }
+        }
+
+        /// Finds `"t":<digits>` in complete lines; a partial line waits for the next read.
+        func scan(_ bytes: UnsafeRawBufferPointer, now: Int64) {
+            var start = 0
+            var events = 0
+            for i in 0..<bytes.count where bytes[i] == 0x0A {
+                if carry.isEmpty {
+                    events += line(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), now: now)
+                } else {
+                    carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+                    events += carry.withUnsafeBytes { line($0, now: now) }
+                    carry.removeAll(keepingCapacity: true)
+                }
+                start = i + 1
+            }
+            if start < bytes.count { carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...])) }
+            if events > 0 { collector.events.add(events, ordering: .relaxed) }
+        }
+
+        func line(_ l: UnsafeRawBufferPointer, now: Int64) -> Int {
+            let n = l.count
+            guard n > 8 else { return 0 }
+            // The stamp is the last field: …,"t":123456}
+            var k = n - 2
+            while k > 0, l[k] >= 48, l[k] <= 57 { k -= 1 }
+            guard k >= 3, l[k] == UInt8(ascii: ":"), l[k - 1] == UInt8(ascii: "\""), l[k - 2] == UInt8(ascii: "t") else { return 0 }
+            if sample {
+                var t: Int64 = 0
+                for j in (k + 1)..<(n - 1) { t = t * 10 + Int64(l[j] - 48) }
+                local.append(now - t)
+            }
+            return 1
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            flush()
+            context.fireChannelInactive()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            collector.errors.add(1, ordering: .relaxed)
+            context.close(promise: nil)
+        }
+
+        func flush() {
+            guard !local.isEmpty else { return }
+            let s = local
+            local.removeAll()
+            collector.samples.withLock { $0.append(contentsOf: s) }
+        }
+    }
+
+    /// Opens `connections` connections to `host:port` and runs `mode` over them.
+    static func load(host: String, port: Int, prefix: String, connections: Int, mode: LoadMode,
+                     group: any EventLoopGroup) async throws -> LoadResult {
+        let collector = Collector()
+        let path: String, sample: Bool, loop: Bool
+        switch mode {
+        case .latency(let gap, let events): path = "\(prefix)/v1/chat/completions?n=\(events)&gap=\(gap)"; sample = true; loop = false
+        case .chunks: path = "\(prefix)/v1/chat/completions?n=100000000&gap=0"; sample = false; loop = false
+        case .requests: path = "\(prefix)/v1/small"; sample = false; loop = true
+        }
+        let hostHeader = "\(host):\(port)"
+        let bootstrap = ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(30))
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHTTPClientHandlers()
+                    try ch.pipeline.syncOperations.addHandler(
+                        LoadHandler(path: path, hostHeader: hostHeader, collector: collector, sample: sample, loop: loop))
+                }
+            }
+        var channels: [any Channel] = []
+        // Connect in batches so that no listen backlog overflows.
+        var k = 0
+        while k < connections {
+            let batch = min(200, connections - k)
+            let futures = (0..<batch).map { _ in bootstrap.connect(host: host, port: port) }
+            for f in futures { channels.append(try await f.get()) }
+            k += batch
+        }
+        var result = LoadResult()
+        switch mode {
+        case .latency:
+            // Every connection runs one stream to its end.
+            let deadline = ContinuousClock.now + .seconds(600)
+            while collector.requests.load(ordering: .relaxed) + collector.errors.load(ordering: .relaxed) < connections,
+                  ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        case .chunks(let window), .requests(let window):
+            try await Task.sleep(for: .seconds(1))  // warm-up
+            let counter = { () -> Int in
+                if case .chunks = mode { return collector.events.load(ordering: .relaxed) }
+                return collector.requests.load(ordering: .relaxed)
+            }
+            let c0 = counter(), t0 = HostFacts.monoNs()
+            try await Task.sleep(for: .milliseconds(Int64(window * 1000)))
+            let c1 = counter(), t1 = HostFacts.monoNs()
+            result.perSecond = Double(c1 - c0) / (Double(t1 - t0) / 1e9)
+        }
+        result.errors = collector.errors.load(ordering: .relaxed)
+        for ch in channels { try? await ch.close() }
+        result.latenciesNs = collector.samples.withLock { $0 }
+        return result
+    }
+}

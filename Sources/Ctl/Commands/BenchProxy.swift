@@ -1,0 +1,136 @@
+import ArgumentParser
+import Cassette
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Proxy
+import Scoring
+import ServiceLifecycle
+
+/// `tapedeck bench proxy`: the recording proxy against nginx on the same upstream, in one run.
+struct BenchProxy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Measure the proxy's added per-chunk latency and its throughput, recording on and off, against nginx.",
+        discussion: """
+            The upstream is a local SSE server (in this process) that writes OpenAI chat-completion chunks at a
+            fixed pace, each stamped with the monotonic time it was written; the client (also in this process)
+            takes each chunk's latency on arrival. Targets, each a separate process started fresh for every run:
+            direct (no proxy), tapedeck forwarding without recording, tapedeck recording, nginx with
+            proxy_buffering off. Added latency = percentile through the proxy - the same percentile direct.
+            """)
+
+    @Option(help: "Concurrent paced streams for the latency runs, comma-separated.") var streams = "1,100,1000"
+    @Option(help: "Milliseconds between chunks in the latency runs.") var gapMs = 20
+    @Option(help: "Seconds per latency run.") var seconds = 5.0
+    @Option(help: "Concurrent unpaced streams for the chunks/s runs.") var throughputStreams = 64
+    @Option(help: "Keep-alive connections for the requests/s runs.") var requestConnections = 64
+    @Option(help: "Measurement window of the throughput runs, seconds (after 1 s of warm-up).") var window = 4.0
+    @Flag(help: "Skip the nginx reference.") var noNginx = false
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: ArgumentHelp(visibility: .private)) var proxyChild = false
+    @Option(help: ArgumentHelp(visibility: .private)) var upstream: String?
+    @Option(help: ArgumentHelp(visibility: .private)) var proxyRecord: String?
+
+    func run() async throws {
+        if proxyChild { try await runChild(); return }
+        let levels = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), gapMs > 0, seconds > 0, window > 0, throughputStreams > 0, requestConnections > 0 else {
+            throw CLIError.input("--streams, --gap-ms, --seconds, --window and the connection counts must be positive")
+        }
+        #if DEBUG
+        CLI.warn("this is a debug build; benchmark figures are only meaningful with 'swift build -c release'")
+        #endif
+        ProcessSignals.prepare()
+        let upstreamGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let upstream = try await Upstream.start(group: upstreamGroup)
+        let upstreamPort = upstream.port ?? 0
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-bench-proxy-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var hasNginx = false
+        if !noNginx {
+            try FileManager.default.createDirectory(atPath: dir + "/probe", withIntermediateDirectories: true)
+            if let probe = try Self.spawnNginx(upstreamPort: upstreamPort, dir: dir + "/probe") { probe.stop(); hasNginx = true }
+        }
+        if !noNginx && !hasNginx { CLI.warn("nginx not found (apt install nginx-light): no reference figures") }
+
+        var names = ["direct", "tapedeck", "tapedeck+record"]
+        if hasNginx { names.insert("nginx", at: 1) }
+        let start = { (name: String, run: Int) throws -> Target in
+            let sub = dir + "/\(name)-\(run)"
+            try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+            switch name {
+            case "direct": return Target(name: name, port: upstreamPort, process: nil)
+            case "nginx": return try Self.spawnNginx(upstreamPort: upstreamPort, dir: sub)!  // present: probed above
+            case "tapedeck": return try Self.spawnTapedeck(name: name, upstream: "http://127.0.0.1:\(upstreamPort)", record: nil, dir: sub)
+            default: return try Self.spawnTapedeck(name: name, upstream: "http://127.0.0.1:\(upstreamPort)", record: sub + "/bench.cassette", dir: sub)
+            }
+        }
+        var run = 0
+        func measure(_ name: String, _ connections: Int, _ mode: LoadMode) async throws -> LoadResult {
+            run += 1
+            let t = try start(name, run)
+            defer { t.stop() }
+            try await Task.sleep(for: .milliseconds(200))
+            return try await Self.load(host: "127.0.0.1", port: t.port, prefix: "", connections: connections, mode: mode, group: clientGroup)
+        }
+
+        var report = Report(names: names, gapMs: gapMs, seconds: seconds)
+        let events = max(1, Int(seconds * 1000) / gapMs)
+        for level in levels {
+            for name in names {
+                let r = try await measure(name, level, .latency(gapMs: gapMs, events: events))
+                report.latency[level, default: [:]][name] = Report.Latency(r)
+                progress("latency  \(level) streams  \(name): \(report.latency[level]![name]!.summary)")  // set just above
+            }
+        }
+        for name in names {
+            let r = try await measure(name, throughputStreams, .chunks(window: window))
+            report.chunksPerSecond[name] = r.perSecond
+            progress("chunks/s  \(throughputStreams) streams  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
+        }
+        for name in names {
+            let r = try await measure(name, requestConnections, .requests(window: window))
+            report.requestsPerSecond[name] = r.perSecond
+            progress("requests/s  \(requestConnections) connections  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
+        }
+        try await upstream.shutdownAndWait()
+        try await upstreamGroup.shutdownGracefully()
+        try await clientGroup.shutdownGracefully()
+        if json { print(report.json().prettyText()) } else { report.printText(throughputStreams: throughputStreams, connections: requestConnections) }
+    }
+
+    func progress(_ s: String) {
+        if !json { FileHandle.standardError.write(Data(("  … " + s + "\n").utf8)) }
+    }
+
+    /// The proxy process the benchmark starts: forwarding to `--upstream`, recording to
+    /// `--proxy-record` when given.
+    func runChild() async throws {
+        ProcessSignals.prepare()
+        guard let upstream else { throw CLIError.input("--proxy-child needs --upstream") }
+        var o = RecordingProxyOptions()
+        o.listenPort = 0
+        o.output = proxyRecord
+        o.drain = .seconds(1)
+        do { try o.routes.add(prefix: "/", upstream: upstream) } catch { throw CLIError.input(error.description) }
+        var logger = Logger(label: "tapedeck.bench")
+        logger.logLevel = .error
+        let p = try RecordingProxy(options: o, logger: logger)
+        try await p.start()
+        FileHandle.standardError.write(Data("listening on \(p.baseURL)\n".utf8))
+        try await ServiceGroup(configuration: .init(services: p.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+        await p.shutdownClient()
+    }
+}
+
+extension HTTPServer {
+    /// Shuts down and waits for ``run()``-less servers: closes the listener and connections.
+    func shutdownAndWait() async throws {
+        shutdown()
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
