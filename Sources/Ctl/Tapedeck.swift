@@ -19,6 +19,7 @@ struct Tapedeck: AsyncParsableCommand {
         subcommands: [
             CassetteCommand.self,
             BenchCommand.self,
+            SimCommand.self,
             TestCommand.self,
             ProfileCommand.self,
             DiffCommand.self,

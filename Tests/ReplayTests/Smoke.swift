@@ -1,4 +1,0 @@
-import Testing
-@testable import Replay
-
-@Test func smokeReplay() { #expect(Bool(true)) }
