@@ -31,15 +31,15 @@ public enum DiffReport {
         }
         o.append("")
         o.append("performance (samples: Mann–Whitney U, two-sided; * marks p < \(Fmt.num(alpha)))")
-        var rows = [["metric", "n base/new", "base", "new", "change", "p"]]
+        var rows = [["metric", "n base/new", "base", "new", "change", "p95 base → new", "p"]]
         for m in metrics {
             let stat = m.isTotal ? "total" : "p50"
             guard let (a, b) = m.stat(stat) else { continue }
             let rel = a != 0 ? Fmt.signedPct((b - a) / abs(a)) : (a == b ? "0.0%" : "new")
             let p = m.test.map { Fmt.num($0.p, digits: 4) + ($0.p < alpha ? "*" : "") } ?? (m.isTotal ? "exact" : "-")
             let label = m.isTotal ? m.key : "\(m.key) p50"
-            let p95 = m.isTotal ? "" : m.stat("p95").map { "  (p95 \(Fmt.num($0.base, digits: 1)) → \(Fmt.num($0.new, digits: 1)))" } ?? ""
-            rows.append([label, m.isTotal ? "-" : "\(m.base.count)/\(m.new.count)", Fmt.num(a, digits: 2), Fmt.num(b, digits: 2) + p95, rel, p])
+            let p95 = m.isTotal ? "" : m.stat("p95").map { "\(Fmt.num($0.base, digits: 1)) → \(Fmt.num($0.new, digits: 1))" } ?? ""
+            rows.append([label, m.isTotal ? "-" : "\(m.base.count)/\(m.new.count)", Fmt.num(a, digits: 2), Fmt.num(b, digits: 2), rel, p95, p])
         }
         o += ProfileReport.columns(rows).map { "  " + $0 }
         if !gates.isEmpty {
