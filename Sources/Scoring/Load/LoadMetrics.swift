@@ -82,7 +82,7 @@ public struct LoadMetrics: Sendable {
         for (m, v) in values {
             let s = v.sorted()
             sorted[m] = s
-            if let d = Distribution(s) { dists[m] = d }
+            if !s.isEmpty { dists[m] = Distribution(s) }
         }
         self.distributions = dists
         self.sorted = sorted

@@ -20,6 +20,8 @@ public struct SampleStats: Sendable, Equatable {
     public var sum: Double { sorted.reduce(0, +) }
     /// The `p`-th percentile (NumPy linear).
     public func p(_ p: Double) -> Double? { Percentiles.ofSorted(sorted, p) }
+    /// The `p`-th percentile (NumPy linear), as a subscript.
+    public subscript(p: Double) -> Double? { Percentiles.ofSorted(sorted, p) }
 
     /// As JSON: count, mean, min, max and p1…p99, rounded to 3 decimals.
     public func json() -> JSON {
