@@ -9,9 +9,9 @@ public struct MetricComparison: Sendable, Equatable {
     /// Whether a larger value is worse (latency, tokens) rather than better (speed).
     public var higherIsWorse: Bool
     /// Per-sample values in the base run (one value for totals).
-    public var base: SampleStats
+    public var base: Distribution
     /// Per-sample values in the new run.
-    public var new: SampleStats
+    public var new: Distribution
     /// Whether this is a single total rather than a sample distribution.
     public var isTotal: Bool
     /// Mann–Whitney U on the samples (nil for totals or empty sides).
@@ -20,13 +20,13 @@ public struct MetricComparison: Sendable, Equatable {
     /// A comparison of samples.
     public init(key: String, unit: String, higherIsWorse: Bool, base: [Double], new: [Double], isTotal: Bool = false) {
         self.key = key; self.unit = unit; self.higherIsWorse = higherIsWorse; self.isTotal = isTotal
-        self.base = SampleStats(base); self.new = SampleStats(new)
+        self.base = Distribution(base); self.new = Distribution(new)
         test = isTotal ? nil : Significance.mannWhitney(base, new)
     }
 
     /// The value of a statistic (`p50`, `p95`, `mean`, `max`, `min`, `total`) on each side.
     public func stat(_ s: String) -> (base: Double, new: Double)? {
-        func v(_ d: SampleStats) -> Double? {
+        func v(_ d: Distribution) -> Double? {
             if isTotal { return d.sorted.first }
             switch s {
             case "mean": return d.mean

@@ -10,15 +10,15 @@ public struct AgentProfile: Sendable {
         /// LLM turns.
         public var turns: Int
         /// TTFT, ms.
-        public var ttftMs: SampleStats
+        public var ttftMs: Distribution
         /// Output speed, tokens/s.
-        public var outputSpeed: SampleStats
+        public var outputSpeed: Distribution
         /// Exchange duration, ms.
-        public var e2eMs: SampleStats
+        public var e2eMs: Distribution
         /// Input tokens per turn.
-        public var inputTokens: SampleStats
+        public var inputTokens: Distribution
         /// Output tokens per turn.
-        public var outputTokens: SampleStats
+        public var outputTokens: Distribution
         /// Cost, when priced.
         public var costUSD: Double?
     }
@@ -30,11 +30,11 @@ public struct AgentProfile: Sendable {
         /// Calls the model asked for.
         public var calls: Int
         /// Gaps after turns that called it, ms.
-        public var gapMs: SampleStats
+        public var gapMs: Distribution
         /// Linked MCP calls.
         public var mcpCalls: Int
         /// Durations of the linked MCP calls, ms.
-        public var mcpMs: SampleStats
+        public var mcpMs: Distribution
         /// Linked MCP calls that failed.
         public var mcpErrors: Int
     }
@@ -44,13 +44,13 @@ public struct AgentProfile: Sendable {
     /// LLM turns.
     public var turns: Int
     /// Turns per trajectory.
-    public var turnsPerTrajectory: SampleStats
+    public var turnsPerTrajectory: Distribution
     /// Trajectory durations, ms.
-    public var trajectoryMs: SampleStats
+    public var trajectoryMs: Distribution
     /// Input sequence length (input tokens) per turn.
-    public var isl: SampleStats
+    public var isl: Distribution
     /// Output sequence length (output tokens) per turn.
-    public var osl: SampleStats
+    public var osl: Distribution
     /// Per model, most turns first.
     public var models: [ModelStats]
     /// Per tool, most calls first, `(think)` last.
@@ -75,16 +75,16 @@ public struct AgentProfile: Sendable {
         let turns = view.turns
         trajectories = view.trajectories.count
         self.turns = turns.count
-        turnsPerTrajectory = SampleStats(view.trajectories.map { Double($0.turns.count) })
-        trajectoryMs = SampleStats(view.trajectories.map(\.durationMs))
-        isl = SampleStats(turns.map { Double($0.usage.input) })
-        osl = SampleStats(turns.map { Double($0.usage.output) })
+        turnsPerTrajectory = Distribution(view.trajectories.map { Double($0.turns.count) })
+        trajectoryMs = Distribution(view.trajectories.map(\.durationMs))
+        isl = Distribution(turns.map { Double($0.usage.input) })
+        osl = Distribution(turns.map { Double($0.usage.output) })
         var byModel: [String: [Turn]] = [:]
         for t in turns { byModel[t.model ?? "unknown", default: []].append(t) }
         models = byModel.map { m, ts in
-            ModelStats(model: m, turns: ts.count, ttftMs: SampleStats(ts.compactMap(\.ttftMs)),
-                       outputSpeed: SampleStats(ts.compactMap(\.outputSpeed)), e2eMs: SampleStats(ts.map(\.durationMs)),
-                       inputTokens: SampleStats(ts.map { Double($0.usage.input) }), outputTokens: SampleStats(ts.map { Double($0.usage.output) }),
+            ModelStats(model: m, turns: ts.count, ttftMs: Distribution(ts.compactMap(\.ttftMs)),
+                       outputSpeed: Distribution(ts.compactMap(\.outputSpeed)), e2eMs: Distribution(ts.map(\.durationMs)),
+                       inputTokens: Distribution(ts.map { Double($0.usage.input) }), outputTokens: Distribution(ts.map { Double($0.usage.output) }),
                        costUSD: prices.flatMap { p in let c = p.cost(of: ts); return c.unpriced.isEmpty ? c.usd : nil })
         }.sorted { ($0.turns, $1.model) > ($1.turns, $0.model) }
         tools = Self.toolStats(view)
@@ -128,8 +128,8 @@ public struct AgentProfile: Sendable {
         }
         return order.map { k in
             let m = mcp[k] ?? []
-            return ToolStats(tool: k, calls: calls[k] ?? 0, gapMs: SampleStats(gaps[k] ?? []), mcpCalls: m.count,
-                             mcpMs: SampleStats(m.compactMap { $0.durationNs.map { Double($0) / 1e6 } }), mcpErrors: m.filter(\.failed).count)
+            return ToolStats(tool: k, calls: calls[k] ?? 0, gapMs: Distribution(gaps[k] ?? []), mcpCalls: m.count,
+                             mcpMs: Distribution(m.compactMap { $0.durationNs.map { Double($0) / 1e6 } }), mcpErrors: m.filter(\.failed).count)
         }.sorted { a, b in
             if (a.tool == "(think)") != (b.tool == "(think)") { return b.tool == "(think)" }
             return (a.calls, b.tool) > (b.calls, a.tool)

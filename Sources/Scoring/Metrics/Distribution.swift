@@ -1,7 +1,7 @@
 import Cassette
 
 /// Summary statistics of a sample: count, mean, min, max and the standard percentiles.
-public struct SampleStats: Sendable, Equatable {
+public struct Distribution: Sendable, Equatable {
     /// The values, sorted ascending.
     public let sorted: [Double]
 
