@@ -1,11 +1,15 @@
 """A small tool-using agent on the real openai SDK, for the scoring end-to-end tests.
 
+With WEATHER_AGENT_FAULT=error=503 its first request asks the simulator for that fault
+(X-Tapedeck-Fault) and the agent retries once without it, so the cassette holds a failed exchange.
+
 It streams chat completions with two function tools and runs the tool loop until the model
 answers. The base URL comes from OPENAI_BASE_URL (tapedeck run sets it), so it runs unchanged
 under `tapedeck run --record` or `--replay`. Tool results are JSON, so tool_result_matches_json
 has something to look into.
 """
 import json
+import os
 import sys
 
 from openai import OpenAI
@@ -28,12 +32,20 @@ def run_tool(name, args):
 
 def main():
     question = sys.argv[1] if len(sys.argv) > 1 else "What is the weather in Paris?"
-    system = sys.argv[2] if len(sys.argv) > 2 else "You are a careful weather agent. Use the tools."
-    client = OpenAI()
+    system = sys.argv[2] if len(sys.argv) > 2 else "You are a weather agent. Answer with the tools, briefly."
+    client = OpenAI(max_retries=0)
+    fault = os.environ.get("WEATHER_AGENT_FAULT")
     messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
     for _ in range(8):
-        stream = client.chat.completions.create(model="tiny", messages=messages, tools=TOOLS, temperature=0.2,
-                                                stream=True, stream_options={"include_usage": True})
+        headers = {"X-Tapedeck-Fault": fault} if fault else None
+        try:
+            stream = client.chat.completions.create(model="tiny", messages=messages, tools=TOOLS, temperature=0.2,
+                                                    stream=True, stream_options={"include_usage": True}, extra_headers=headers)
+        except Exception as e:  # the injected fault: note it and try again without it
+            print(f"request failed ({type(e).__name__}); retrying", file=sys.stderr)
+            fault = None
+            continue
+        fault = None
         text, calls = "", {}
         for chunk in stream:
             for choice in chunk.choices:
