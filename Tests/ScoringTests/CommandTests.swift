@@ -128,7 +128,10 @@ func writeCassette(_ path: String, _ exchanges: [Exchange]) throws {
         let same = try tapedeck(["diff", dir.file("base.cassette"), dir.file("base.cassette"), "--fail-on", "tool_sequence:changed,ttft_p95:+10%"])
         #expect(same.code == 0, "\(same.stdout)\(same.stderr)")
         #expect(same.stdout.contains("behaviour: unchanged"))
-        let r = try tapedeck(["diff", dir.file("base.cassette"), dir.file("new.cassette"), "--fail-on", "tool_sequence:changed,output_tokens:+500%"])
+        let r = try tapedeck(["diff", dir.file("base.cassette"), dir.file("new.cassette"), "--fail-on", "tool_sequence:changed,output_tokens:+500%",
+                              "--markdown", dir.file("diff.md")])
+        let md = try String(contentsOfFile: dir.file("diff.md"), encoding: .utf8)
+        #expect(md.hasPrefix("## ❌ tapedeck diff") && md.contains("```diff\n  get_weather\n+ get_weather"), "\(md)")
         expectOneLineError(r, code: 1, contains: "1 gate(s) tripped: tool_sequence:changed")
         #expect(r.stdout.contains("+ get_weather"))
         #expect(r.stdout.contains("param get_forecast #1: days: 3 → 5"))
