@@ -49,6 +49,18 @@ import Testing
         }
     }
 
+    @Test func parallelToolCallsLinkToTheirMCPCallsByNameAndArguments() throws {
+        var s = AgentScript.weatherAgent(recordLinks: false)
+        s.steps[0].calls = [AgentScript.Call(name: "get_weather", args: .obj([("city", "Paris")]), result: AgentScript.weather("Paris", 18)),
+                            AgentScript.Call(name: "get_weather", args: .obj([("city", "Lyon")]), result: AgentScript.weather("Lyon", 15), mcpMs: 90)]
+        let t = try #require(CassetteView(exchanges: s.build()).trajectories.first)
+        let calls = t.turns[0].toolCalls
+        #expect(calls.count == 2)
+        #expect(calls.map { $0.mcp?.arguments?["city"]?.stringValue } == ["Paris", "Lyon"])
+        #expect(calls.map { $0.bestResult?.json?["temp_c"]?.intValue } == [18, 15])
+        #expect(calls.allSatisfy { $0.mcp?.linkedExchange == t.turns[0].exchangeId })
+    }
+
     @Test func stdioMessagesPairIntoMCPCalls() {
         let msgs = [
             StdioMessage(seq: 1, direction: .toServer, unixNs: 0, monoNs: 1_000, message: ["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": [:]]),

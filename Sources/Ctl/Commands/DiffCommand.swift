@@ -23,6 +23,7 @@ struct DiffCommand: AsyncParsableCommand {
     @Option(name: .customLong("fail-on"), help: "Comma-separated gates that turn the diff into a CI check.") var failOn: String?
     @Option(help: "Significance level for sample metrics.") var alpha: Double = 0.05
     @Flag(help: "Print JSON for machines.") var json = false
+    @Option(help: "Also write the diff as Markdown here (for a pull-request comment).") var markdown: String?
     @Option(help: "A price table, for cost_usd (default: configs/prices.yaml when it exists).") var prices: String?
     @Option(name: .customLong("base-requests"), help: "Per-request JSON Lines of the base load run.") var baseRequests: String?
     @Option(name: .customLong("new-requests"), help: "Per-request JSON Lines of the new load run.") var newRequests: String?
@@ -67,6 +68,9 @@ struct DiffCommand: AsyncParsableCommand {
             Output.write(Array(DiffReport.console(base: base, new: new, behaviour: behaviour, metrics: metrics, gates: results, alpha: alpha).utf8))
         }
         Output.flush()
+        if let markdown {
+            try CassetteWriting.writeText(path: markdown, DiffReport.markdown(base: base, new: new, behaviour: behaviour, metrics: metrics, gates: results, alpha: alpha))
+        }
         let tripped = results.filter(\.tripped)
         if !tripped.isEmpty { throw CLIError.failed("\(tripped.count) gate(s) tripped: " + tripped.map(\.gate.text).joined(separator: ", ")) }
     }

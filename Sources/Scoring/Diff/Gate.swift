@@ -8,8 +8,8 @@ public struct Gate: Sendable, Equatable {
         case changed
         /// A relative change beyond the ratio; direction +1 increase, -1 decrease, 0 either.
         case relative(Double, direction: Int)
-        /// An absolute change beyond the amount, in the metric's unit.
-        case absolute(Double, direction: Int)
+        /// An absolute change beyond the amount, in `unit` (`ms`, `s`) or else the metric's own unit.
+        case absolute(Double, unit: String?, direction: Int)
     }
     /// The metric as written.
     public var metric: String
@@ -45,15 +45,16 @@ public struct Gate: Sendable, Equatable {
             if body.hasPrefix("+") { dir = 1; body = body.dropFirst() } else if body.hasPrefix("-") { dir = -1; body = body.dropFirst() }
             let isPct = body.hasSuffix("%")
             if isPct { body = body.dropLast() }
-            for unit in ["ms", "s"] where !isPct && body.hasSuffix(unit) && Double(body.dropLast(unit.count)) != nil {
-                body = body.dropLast(unit.count)
-                if unit == "s" { body = Substring(String((Double(body) ?? 0) * 1000)) }
+            var unit: String?
+            for u in ["ms", "s"] where !isPct && body.hasSuffix(u) && Double(body.dropLast(u.count)) != nil {
+                body = body.dropLast(u.count)
+                unit = u
                 break
             }
             guard let n = Double(body), n >= 0, n.isFinite else {
                 throw ParseError(description: "bad gate '\(text)': the limit must be 'changed', a percentage (+10%) or an amount (+200ms)")
             }
-            out.append(Gate(metric: metric, limit: isPct ? .relative(n / 100, direction: dir) : .absolute(n, direction: dir), text: text))
+            out.append(Gate(metric: metric, limit: isPct ? .relative(n / 100, direction: dir) : .absolute(n, unit: unit, direction: dir), text: text))
         }
         guard !out.isEmpty else { throw ParseError(description: "--fail-on is empty") }
         return out
@@ -78,17 +79,31 @@ public enum GateEvaluator {
     static let aliases = ["ttft": "ttft_ms", "speed": "output_speed", "tps": "output_speed", "e2e": "e2e_ms", "gap": "tool_gap_ms",
                           "tool_gap": "tool_gap_ms", "trajectory": "trajectory_ms", "latency": "e2e_ms"]
 
-    /// Finds the comparison and statistic a gate names (`ttft_p95` → `ttft_ms` at p95).
+    /// Names a metric may go by in cassette diffs and load/sweep results.
+    static func candidates(_ stem: String) -> [String] {
+        var names = [stem]
+        if let a = aliases[stem] { names.append(a) }
+        if stem == "speed" || stem == "output_speed" { names += ["speed_tok_s", "output_speed"] }
+        if stem == "throughput" { names.append("throughput_tok_s") }
+        for n in names { for suffix in ["_s", "_ms"] where !n.hasSuffix(suffix) { names.append(n + suffix) } }
+        return names
+    }
+
+    /// Finds the comparison and statistic a gate names: `ttft_p95` is the p95 of per-turn (or
+    /// per-request) TTFT samples, else a summary value such as `phase.metrics.ttft_s.p95`.
     public static func resolve(_ metric: String, in metrics: [MetricComparison]) -> (MetricComparison, String)? {
-        func find(_ k: String) -> MetricComparison? {
-            metrics.first { $0.key == k } ?? metrics.first { $0.key.hasSuffix("." + k) || $0.key.hasSuffix("]." + k) }
+        func find(_ k: String, total: Bool? = nil) -> MetricComparison? {
+            let ok: (MetricComparison) -> Bool = { total == nil || $0.isTotal == total }
+            return metrics.first { $0.key == k && ok($0) } ?? metrics.first { $0.key.hasSuffix("." + k) && ok($0) }
         }
-        if let m = find(metric) ?? find(aliases[metric] ?? "\u{0}") { return (m, m.isTotal ? "total" : "p50") }
+        for c in candidates(metric) { if let m = find(c) { return (m, m.isTotal ? "total" : "p50") } }
         guard let us = metric.lastIndex(of: "_") else { return nil }
         let stem = String(metric[..<us]), stat = String(metric[metric.index(after: us)...])
         let isStat = ["mean", "max", "min", "total", "sum"].contains(stat) || (stat.hasPrefix("p") && Double(stat.dropFirst()) != nil)
-        guard isStat, let m = find(stem) ?? find(aliases[stem] ?? "\u{0}") else { return nil }
-        return (m, stat)
+        guard isStat else { return nil }
+        for c in candidates(stem) { if let m = find(c, total: false) { return (m, stat) } }
+        for c in candidates(stem) { if let m = find(c + "." + stat, total: true) { return (m, "total") } }
+        return nil
     }
 
     /// Evaluates gates; unknown metrics are returned in `unknown` (an input error for the caller).
@@ -118,7 +133,10 @@ public enum GateEvaluator {
             switch g.limit {
             case .changed: exceeded = delta != 0
             case .relative(let r, let d): exceeded = d > 0 ? rel > r : d < 0 ? rel < -r : abs(rel) > r
-            case .absolute(let x, let d): exceeded = d > 0 ? delta > x : d < 0 ? delta < -x : abs(delta) > x
+            case .absolute(let amount, let unit, let d):
+                var x = amount
+                if unit == "ms", m.unit == "s" { x /= 1000 } else if unit == "s", m.unit == "ms" { x *= 1000 }
+                exceeded = d > 0 ? delta > x : d < 0 ? delta < -x : abs(delta) > x
             }
             let sig = m.significant(alpha: alpha)
             let what = "\(g.metric): \(Fmt.num(a, digits: 2)) → \(Fmt.num(b, digits: 2)) \(m.unit) (\(rel.isFinite ? Fmt.signedPct(rel) : "new"))"

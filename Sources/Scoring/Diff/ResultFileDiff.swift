@@ -28,14 +28,25 @@ public enum ResultFileDiff {
         }
     }
 
-    /// Per-request samples by numeric field.
+    /// Per-request samples by numeric field; records marked `"measured": false` (outside the steady-state window) are left out.
     public static func samples(_ records: [JSON]) -> [String: [Double]] {
         var out: [String: [Double]] = [:]
         for r in records {
-            guard let o = r.objectValue else { continue }
+            guard let o = r.objectValue, r["measured"]?.boolValue != false, r["error"].map({ $0.isNull }) ?? true else { continue }
             for (k, v) in o { if let d = v.doubleValue, d.isFinite { out[k, default: []].append(d) } }
         }
         return out
+    }
+
+    /// The unit a key's suffix names.
+    static func unit(_ key: String) -> String {
+        let k = key.split(separator: ".").last.map(String.init) ?? key
+        if k.hasSuffix("_tok_s") { return "tok/s" }
+        if k.hasSuffix("_ms") { return "ms" }
+        if k.hasSuffix("_us") { return "us" }
+        if k.hasSuffix("_s") { return "s" }
+        let parent = key.split(separator: ".").dropLast().last.map(String.init) ?? ""
+        return parent.isEmpty || parent == k ? "" : unit(parent)
     }
 
     /// Whether a field is better when larger (speeds, throughput, attainment, agents served).
@@ -55,13 +66,13 @@ public enum ResultFileDiff {
         let sa = samples(ra), sb = samples(rb)
         for k in sa.keys.sorted() where sb[k] != nil {
             guard let x = sa[k], let y = sb[k], Set(x).count > 1 || Set(y).count > 1 else { continue }  // skip ids and constants
-            out.append(MetricComparison(key: k, unit: "", higherIsWorse: !higherIsBetter(k), base: x, new: y))
+            out.append(MetricComparison(key: k, unit: unit(k), higherIsWorse: !higherIsBetter(k), base: x, new: y))
         }
         var seen = Set<String>()
         for (k, a) in fa where !seen.contains(k) {
             seen.insert(k)
             guard let b = nb[k] else { continue }
-            out.append(MetricComparison(key: k, unit: "", higherIsWorse: !higherIsBetter(k), base: [a], new: [b], isTotal: true))
+            out.append(MetricComparison(key: k, unit: unit(k), higherIsWorse: !higherIsBetter(k), base: [a], new: [b], isTotal: true))
         }
         return out
     }

@@ -31,15 +31,15 @@ public enum DiffReport {
         }
         o.append("")
         o.append("performance (samples: Mann–Whitney U, two-sided; * marks p < \(Fmt.num(alpha)))")
-        var rows = [["metric", "n base/new", "base", "new", "change", "p"]]
+        var rows = [["metric", "n base/new", "base", "new", "change", "p95 base → new", "p"]]
         for m in metrics {
             let stat = m.isTotal ? "total" : "p50"
             guard let (a, b) = m.stat(stat) else { continue }
             let rel = a != 0 ? Fmt.signedPct((b - a) / abs(a)) : (a == b ? "0.0%" : "new")
             let p = m.test.map { Fmt.num($0.p, digits: 4) + ($0.p < alpha ? "*" : "") } ?? (m.isTotal ? "exact" : "-")
             let label = m.isTotal ? m.key : "\(m.key) p50"
-            let p95 = m.isTotal ? "" : m.stat("p95").map { "  (p95 \(Fmt.num($0.base, digits: 1)) → \(Fmt.num($0.new, digits: 1)))" } ?? ""
-            rows.append([label, m.isTotal ? "-" : "\(m.base.count)/\(m.new.count)", Fmt.num(a, digits: 2), Fmt.num(b, digits: 2) + p95, rel, p])
+            let p95 = m.isTotal ? "" : m.stat("p95").map { "\(Fmt.num($0.base, digits: 1)) → \(Fmt.num($0.new, digits: 1))" } ?? ""
+            rows.append([label, m.isTotal ? "-" : "\(m.base.count)/\(m.new.count)", Fmt.num(a, digits: 2), Fmt.num(b, digits: 2), rel, p95, p])
         }
         o += ProfileReport.columns(rows).map { "  " + $0 }
         if !gates.isEmpty {
@@ -48,6 +48,41 @@ public enum DiffReport {
             for g in gates { o.append("  \(g.tripped ? "✗" : "✓") \(g.message)") }
             let n = gates.filter(\.tripped).count
             o.append(n == 0 ? "PASS: no gate tripped" : "FAIL: \(n) gate(s) tripped")
+        }
+        return o.joined(separator: "\n") + "\n"
+    }
+
+    /// The diff as Markdown, for a pull-request comment.
+    public static func markdown(base: String, new: String, behaviour: BehaviourDiff?, metrics: [MetricComparison],
+                                gates: [GateResult], alpha: Double) -> String {
+        let tripped = gates.filter(\.tripped).count
+        var o = ["## \(gates.isEmpty ? "" : tripped == 0 ? "✅ " : "❌ ")tapedeck diff", "", "`\(base)` → `\(new)`", ""]
+        if !gates.isEmpty {
+            o += ["| | Gate | Result |", "|---|---|---|"]
+            for g in gates { o.append("| \(g.tripped ? "❌" : "✅") | `\(g.gate.text)` | \(MarkdownReport.cell(g.message)) |") }
+            o.append("")
+        }
+        if let b = behaviour {
+            o.append("### Behaviour" + (b.changed ? "" : ": unchanged"))
+            if let s = b.systemPrompt { o.append("- \(MarkdownReport.cell(s))") }
+            if let t = b.tools { o.append("- \(MarkdownReport.cell(t))") }
+            for t in b.trajectories where t.changed {
+                o.append("")
+                o.append("**\(t.base ?? "(added)") → \(t.new ?? "(removed)")**: \(t.turnsBefore) → \(t.turnsAfter) turns")
+                if t.sequenceChanged {
+                    o += ["", "```diff"] + t.sequence.map { "\($0.op == " " ? " " : String($0.op)) \($0.name)" } + ["```"]
+                }
+                for c in t.paramChanges.prefix(10) { o.append("- param \(MarkdownReport.cell(c))") }
+                if t.outputChanged { o.append("- output changed: \(MarkdownReport.cell(Fmt.quote(t.outputAfter ?? "", 120)))") }
+            }
+            o.append("")
+        }
+        o += ["### Performance", "", "| Metric | Base | New | Change | p (Mann–Whitney) |", "|---|---|---|---|---|"]
+        for m in metrics {
+            guard let (a, b) = m.stat(m.isTotal ? "total" : "p50") else { continue }
+            let rel = a != 0 ? Fmt.signedPct((b - a) / abs(a)) : (a == b ? "0.0%" : "new")
+            let p = m.test.map { Fmt.num($0.p, digits: 4) + ($0.p < alpha ? " *" : "") } ?? (m.isTotal ? "exact" : "-")
+            o.append("| \(m.isTotal ? m.key : m.key + " p50") | \(Fmt.num(a, digits: 2)) | \(Fmt.num(b, digits: 2)) | \(rel) | \(p) |")
         }
         return o.joined(separator: "\n") + "\n"
     }

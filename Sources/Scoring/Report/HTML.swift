@@ -48,7 +48,7 @@ public enum HTML {
     static let css = """
     :root{--ok:#1a7f37;--bad:#cf222e;--mut:#57606a;--bg:#f6f8fa;--line:#d0d7de}
     *{box-sizing:border-box}body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;margin:0;background:#fff}
-    main{max-width:1180px;margin:0 auto;padding:24px}h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:6px}
+    main{max-width:1180px;margin:0 auto;padding:24px}h1{font-size:24px;margin:0 0 4px}h1 .badge{font-size:15px;padding:2px 10px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:6px}
     h3{font-size:15px;margin:18px 0 8px}.sub{color:var(--mut);margin-bottom:16px}
     .cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{flex:1 1 130px;border:1px solid var(--line);border-radius:8px;padding:12px 14px;background:var(--bg)}
     .card .v{font-size:24px;font-weight:600}.card .l{color:var(--mut);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
@@ -58,7 +58,7 @@ public enum HTML {
     .pass{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);padding:1px 4px;border-radius:4px}
     details{border:1px solid var(--line);border-radius:8px;margin:10px 0;padding:0 12px}details[open]{padding-bottom:10px}
     summary{cursor:pointer;padding:10px 0;font-weight:600}tr.child td:first-child{padding-left:22px}
-    .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}.badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}
+    .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;vertical-align:middle;font-weight:600;color:#fff}.badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}
     .exp{color:#0550ae}.act{color:#953800}.svgwrap{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:6px;margin:6px 0 14px}
     svg.waterfall text{font:11px ui-monospace,Menlo,monospace;fill:#1f2328}svg .tick{fill:var(--mut)}svg .grid{stroke:#eaeef2;stroke-width:1}
     svg .wait{fill:#b6d4fe}svg .stream{fill:#0969da}svg .tail{fill:#8c959f}svg .gap{fill:#fb8f44}svg .think{fill:#d4a72c}

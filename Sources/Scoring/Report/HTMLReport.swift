@@ -9,10 +9,12 @@ public enum HTMLReport {
     /// Renders a suite result; `views` are the judged cassettes by path.
     public static func render(_ r: SuiteResult, views: [String: CassetteView]) -> String {
         var b = ""
-        b += "<h1>\(r.passed ? "✅" : "❌") \(HTML.escape(r.name))</h1>"
+        b += "<h1>\(r.passed ? "<span class=\"badge ok\">PASS</span>" : "<span class=\"badge bad\">FAIL</span>") \(HTML.escape(r.name))</h1>"
         b += "<div class=\"sub\">tapedeck test · <code>\(HTML.escape(r.file))</code>" + (r.generatedAt.map { " · \(HTML.escape($0))" } ?? "") + "</div>"
-        let turns = r.tests.reduce(0) { $0 + $1.summary.turns }
-        let tokens = r.tests.reduce(0) { $0 + $1.summary.inputTokens + $1.summary.outputTokens }
+        var perCassette: [String: RunSummary] = [:]
+        for t in r.tests { perCassette[t.cassette] = t.summary }
+        let turns = perCassette.values.reduce(0) { $0 + $1.turns }
+        let tokens = perCassette.values.reduce(0) { $0 + $1.inputTokens + $1.outputTokens }
         b += "<div class=\"cards\">"
         b += HTML.card("Verdict", r.passed ? "PASS" : "FAIL", r.passed ? "ok" : "bad")
         b += HTML.card("Tests", String(r.tests.count))
@@ -20,8 +22,9 @@ public enum HTMLReport {
         b += HTML.card("Failed", String(r.failedCount), r.failedCount > 0 ? "bad" : "")
         b += HTML.card("Pass rate", Fmt.pct(r.passRate) + (r.requiredRate.map { " / \(Fmt.pct($0))" } ?? ""))
         b += HTML.card("Assertions held", "\(r.assertionCount - r.failedAssertions)/\(r.assertionCount)")
-        b += HTML.card("LLM turns judged", String(turns))
-        b += HTML.card("Tokens judged", String(tokens))
+        b += HTML.card("Cassettes", String(perCassette.count))
+        b += HTML.card("LLM turns", String(turns))
+        b += HTML.card("Tokens", String(tokens))
         b += "</div>"
         if let a = r.agentRun {
             b += "<p>Agent run: <code>\(HTML.escape(a.command))</code> → <code>\(HTML.escape(a.cassette))</code>, exit \(a.exitCode)"

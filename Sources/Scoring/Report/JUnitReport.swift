@@ -26,6 +26,7 @@ public enum JUnitReport {
     /// Renders a suite result; `timestamp` is `YYYY-MM-DDTHH:MM:SS` (no zone, as the schema wants), `hostname` the machine.
     public static func render(_ r: SuiteResult, timestamp: String, hostname: String = "localhost") -> String {
         let time = r.tests.reduce(0.0) { $0 + $1.summary.durationMs } / 1000
+        let hostname = hostname.filter { !$0.isWhitespace }.isEmpty ? "localhost" : hostname
         let errors = r.tests.filter { $0.error != nil }.count
         var o: [String] = []
         o.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")

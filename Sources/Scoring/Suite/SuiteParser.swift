@@ -62,8 +62,25 @@ public enum SuiteParser {
         guard let a = node["assertions"], let items = a.items, !items.isEmpty else {
             throw ConfigError(node["assertions"]?.location ?? node.location, "test '\(name)' needs a non-empty 'assertions:' list")
         }
-        for i in items { spec.assertions.append(try AssertionParser.parse(i)) }
+        for i in items {
+            let a = try AssertionParser.parse(i)
+            try checkScopes(a, parent: nil, inherited: spec.scope)
+            spec.assertions.append(a)
+        }
         return spec
+    }
+
+    /// Inner assertions may only narrow the scope of the combinator around them (run → trajectory → turn).
+    static func checkScopes(_ a: AssertionSpec, parent: Scope?, inherited: Scope) throws(ConfigError) {
+        let effective = a.scope ?? inherited
+        if let p = parent, effective < p {
+            throw ConfigError(a.location, "scope '\(effective.name)' inside a '\(p.name)'-scoped combinator: inner assertions can only narrow (run → trajectory → turn)")
+        }
+        switch a.kind {
+        case .check: break
+        case .anyOf(let c), .allOf(let c): for x in c { try checkScopes(x, parent: effective, inherited: effective) }
+        case .not(let x): try checkScopes(x, parent: effective, inherited: effective)
+        }
     }
 
     static func paths(_ node: YAMLNode?, _ what: String) throws(ConfigError) -> [PathRef]? {
