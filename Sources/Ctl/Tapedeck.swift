@@ -20,6 +20,7 @@ struct Tapedeck: AsyncParsableCommand {
             CassetteCommand.self,
             RecordCommand.self,
             RunCommand.self,
+            ServeCommand.self,
             MCPStdioCommand.self,
             BenchCommand.self,
             SimCommand.self,

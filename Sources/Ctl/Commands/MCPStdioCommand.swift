@@ -12,14 +12,24 @@ struct MCPStdioCommand: AsyncParsableCommand {
             Put it in front of the server command in the agent's MCP config:
               "command": "tapedeck", "args": ["mcp-stdio", "-o", "tools.cassette", "--", "npx", "server-filesystem", "/tmp"]
             stderr passes through; the server's exit code becomes tapedeck's.
+            With --replay CASSETTE, no server runs: tapedeck answers the agent from the recorded messages
+            (an offline MCP server for CI); a request with no recorded answer gets a JSON-RPC error of type
+            cassette_miss, and tapedeck exits 3 when stdin closes.
             """)
 
-    @Option(name: [.short, .customLong("output")], help: "The cassette to write.") var output: String
+    @Option(name: [.short, .customLong("output")], help: "The cassette to write.") var output: String?
+    @Option(help: "Answer from this cassette instead of running a server.") var replay: String?
     @Flag(help: "Continue an existing cassette instead of replacing it.") var append = false
     @Argument(parsing: .postTerminator, help: "The server command and its arguments, after '--'.") var command: [String] = []
 
     func run() async throws {
         ProcessSignals.prepare()
+        if let replay {
+            guard output == nil, command.isEmpty else { throw CLIError.input("--replay runs no server: drop -o and the command after '--'") }
+            try replayStdio(cassette: replay)
+            return
+        }
+        guard let output else { throw CLIError.input("tell mcp-stdio where to record: -o FILE (or --replay FILE to answer from a cassette)") }
         guard !command.isEmpty else { throw CLIError.input("no server command: put it after '--', e.g. tapedeck mcp-stdio -o t.cassette -- my-server") }
         let header = CassetteHeader(tool: "tapedeck \(Tapedeck.version)", createdUnixNs: HostFacts.unixNs(), host: HostFacts.current(),
                                     meta: ["command": "mcp-stdio", "server": .array(command.map { .string($0) })])
@@ -32,5 +42,31 @@ struct MCPStdioCommand: AsyncParsableCommand {
             CLI.warn("\(s.dropped) messages could not be written to \(output)\(s.failing.map { " (\($0))" } ?? "")")
         }
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension MCPStdioCommand {
+    /// Serves the recorded stdio session: one JSON-RPC line in, the recorded replies out.
+    func replayStdio(cassette: String) throws {
+        let (records, report) = try CassetteFile.readAll(path: cassette)
+        if let issue = report.issue { throw CLIError.input("\(cassette) is damaged: \(issue)") }
+        let messages = records.compactMap { r -> StdioMessage? in if case .message(let m) = r { return m }; return nil }
+        guard !messages.isEmpty else {
+            throw CLIError.input("\(cassette) holds no MCP stdio messages (record some with tapedeck mcp-stdio -o \(cassette) -- <server>)")
+        }
+        var engine = StdioReplay(messages: messages)
+        let out = FileHandle.standardOutput
+        while let line = readLine(strippingNewline: true) {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            let replies: [JSON]
+            do { replies = engine.receive(try JSON.parse(line)) } catch {
+                replies = [.obj([("jsonrpc", "2.0"), ("id", .null), ("error", .obj([("code", -32700), ("message", .string("parse error: \(error)"))]))])]
+            }
+            for r in replies { out.write(Data((r.text() + "\n").utf8)) }
+        }
+        if !engine.misses.isEmpty {
+            for m in engine.misses.prefix(20) { CLI.warn("miss: \(m)") }
+            throw CLIError.divergence("\(engine.misses.count) MCP request(s) missed \(cassette)")
+        }
     }
 }

@@ -4,25 +4,32 @@ import Foundation
 import Proxy
 import ServiceLifecycle
 
-/// `tapedeck run --record FILE -- <agent command>`: run an agent behind a recording proxy.
+/// `tapedeck run --record FILE -- <agent command>`: run an agent behind a recording proxy;
+/// `tapedeck run --replay FILE -- <agent command>`: run it against a cassette, offline.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run an agent with its LLM base URLs pointed at a recording proxy on a free loopback port.",
+        abstract: "Run an agent with its LLM base URLs pointed at a recording (--record) or replaying (--replay) proxy on a free loopback port.",
         discussion: """
             The child gets OPENAI_BASE_URL, OPENAI_API_BASE, ANTHROPIC_BASE_URL and TAPEDECK_PROXY_URL.
             With --upstream URL both OpenAI and Anthropic traffic go to URL. Without it, OpenAI traffic goes
             to $OPENAI_BASE_URL (default https://api.openai.com/v1) and Anthropic traffic to $ANTHROPIC_BASE_URL
             (default https://api.anthropic.com). Signals are passed on; tapedeck exits with the child's code.
+            With --replay the agent is answered from the cassette (see 'tapedeck serve --help' for --mode and
+            --timing); in mode none any miss makes tapedeck exit 3.
             """)
 
     @Option(help: "The cassette to record into.") var record: String?
+    @Option(help: "The cassette to replay from.") var replay: String?
     @OptionGroup var proxy: ProxyCLIOptions
+    @OptionGroup var replayOptions: ReplayCLIOptions
     @Argument(parsing: .postTerminator, help: "The agent command and its arguments, after '--'.") var command: [String] = []
 
     func run() async throws {
         ProcessSignals.prepare()
-        guard let record else { throw CLIError.input("tell run what to do: --record FILE (e.g. tapedeck run --record run.cassette -- python agent.py)") }
+        if record != nil, replay != nil { throw CLIError.input("give either --record or --replay, not both") }
+        if let replay { try await runReplay(cassette: replay); return }
+        guard let record else { throw CLIError.input("tell run what to do: --record FILE or --replay FILE (e.g. tapedeck run --record run.cassette -- python agent.py)") }
         guard !command.isEmpty else { throw CLIError.input("no agent command: put it after '--', e.g. tapedeck run --record run.cassette -- python agent.py") }
         let env = ProcessInfo.processInfo.environment
         let plan = AgentEnvironment.plan(upstream: proxy.upstream, environment: env)

@@ -1,3 +1,4 @@
+import Cassette
 import Foundation
 import Yams
 
@@ -20,6 +21,10 @@ import Yams
 ///   headers: [x-internal-token]
 ///   json_paths: [metadata.user_id]
 ///   patterns: ['acct-[0-9]{6}']
+/// match:               # replay matching (tapedeck serve / run --replay)
+///   ignore_paths: [metadata.user_id]
+///   ignore_patterns: ['\d{4}-\d{2}-\d{2}']
+///   headers: [x-tenant]
 /// ```
 public struct ProxyConfigFile: Sendable, Equatable {
     /// `listen`.
@@ -48,9 +53,11 @@ public struct ProxyConfigFile: Sendable, Equatable {
     public var redactPaths: [String] = []
     /// `redact.patterns`.
     public var redactPatterns: [String] = []
+    /// `match`: replay matching rules (ignore_paths, ignore_patterns, headers), as JSON.
+    public var match: JSON?
 
     static let keys: Set<String> = ["listen", "upstream", "routes", "admin", "auth_token", "fail_closed", "drain", "ca_file",
-                                    "connect_timeout", "read_timeout", "redact"]
+                                    "connect_timeout", "read_timeout", "redact", "match"]
 
     /// An empty configuration.
     public init() {}
@@ -114,6 +121,16 @@ public struct ProxyConfigFile: Sendable, Equatable {
                     default: throw ProxyConfigError("\(source): unknown redact setting \"\(rk.string ?? "?")\" (headers, json_paths, patterns)")
                     }
                 }
+            case "match":
+                guard let m = v.mapping else { throw ProxyConfigError("\(source): match must be a mapping (ignore_paths, ignore_patterns, headers)") }
+                var o = JSONObject()
+                for (mk, mv) in m {
+                    guard let name = mk.string, let list = mv.sequence?.compactMap({ $0.string }) else {
+                        throw ProxyConfigError("\(source): match.\(mk.string ?? "?") must be a list of strings")
+                    }
+                    o[name] = .array(list.map { .string($0) })
+                }
+                c.match = .object(o)
             default: break
             }
         }
@@ -126,5 +143,6 @@ public struct ProxyConfigFile: Sendable, Equatable {
             && a.admin == b.admin && a.authToken == b.authToken && a.failClosed == b.failClosed && a.drain == b.drain
             && a.caFile == b.caFile && a.connectTimeout == b.connectTimeout && a.readTimeout == b.readTimeout
             && a.redactHeaders == b.redactHeaders && a.redactPaths == b.redactPaths && a.redactPatterns == b.redactPatterns
+            && a.match == b.match
     }
 }

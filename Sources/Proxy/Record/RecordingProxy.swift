@@ -27,8 +27,12 @@ public final class RecordingProxy: Sendable {
 
     /// Checks the settings and opens the cassette. Throws ``ProxyConfigError`` or a
     /// `CassetteError` with a message that says what to fix.
+    ///
+    /// `wrap`, when given, puts another handler in front of the forwarder (replay answers from
+    /// a cassette and forwards only its misses).
     public init(options: RecordingProxyOptions, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger = Logger(label: "tapedeck.proxy")) throws {
+                logger: Logger = Logger(label: "tapedeck.proxy"),
+                wrap: ((ForwardHandler) -> any HTTPHandler)? = nil) throws {
         try options.validate()
         self.options = options
         self.logger = logger
@@ -61,7 +65,7 @@ public final class RecordingProxy: Sendable {
             configuration: .init(routes: options.routes, authToken: options.authToken, maxRecordedBody: options.maxRecordedBody),
             client: client, observer: ForwardObservers(observers), ids: ExchangeIDs(after: lastID))
         server = HTTPServer(configuration: .init(host: options.listenHost, port: options.listenPort, drain: options.drain),
-                            handler: handler, group: group, logger: logger)
+                            handler: wrap?(handler) ?? handler, group: group, logger: logger)
         if let host = options.adminHost, let port = options.adminPort {
             admin = HTTPServer(configuration: .init(host: host, port: port, drain: .seconds(1)),
                                handler: AdminHandler(metrics: metrics, failClosed: options.failClosed), group: group, logger: logger)

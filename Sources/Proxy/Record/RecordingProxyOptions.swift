@@ -34,6 +34,8 @@ public struct RecordingProxyOptions: Sendable {
     public var headerMeta = JSONObject()
     /// The tool name written to the cassette header.
     public var tool = "tapedeck"
+    /// Whether an upstream is required (replay in `none` mode forwards nothing).
+    public var requiresUpstream = true
 
     /// Defaults.
     public init() {}
@@ -45,7 +47,7 @@ public struct RecordingProxyOptions: Sendable {
 
     /// Checks the settings together.
     public func validate() throws(ProxyConfigError) {
-        if routes.routes.isEmpty { throw ProxyConfigError("no upstream: give --upstream URL or at least one --route PREFIX=URL") }
+        if routes.routes.isEmpty, requiresUpstream { throw ProxyConfigError("no upstream: give --upstream URL or at least one --route PREFIX=URL") }
         if !Self.isLoopback(listenHost) {
             guard let t = authToken, !t.isEmpty else {
                 throw ProxyConfigError("listening on \(listenHost) exposes the proxy beyond this machine: set --auth-token (clients then use http://HOST:PORT/t/<token>/…)")

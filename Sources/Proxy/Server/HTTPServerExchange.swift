@@ -101,6 +101,20 @@ public final class HTTPServerExchange: @unchecked Sendable {
         return promise.futureResult
     }
 
+    /// Puts a collected request body back, so that another handler can read it again with
+    /// ``onRequestBody(_:)`` (replay forwards a miss upstream after matching on its body).
+    /// Only valid once the body has been collected whole.
+    public func restoreRequestBody(_ body: ByteBuffer) {
+        eventLoop.assertInEventLoop()
+        precondition(requestEnded, "restoreRequestBody before the body was complete")  // A programming error, not input.
+        consumer = nil
+        consumerBusy = false
+        pending.removeAll()
+        if body.readableBytes > 0 { pending.append(.bytes(body)) }
+        pending.append(.end(nil))
+        pendingBytes = body.readableBytes
+    }
+
     /// Whether the whole request body has been received.
     public var isRequestComplete: Bool { requestEnded }
 
