@@ -28,7 +28,7 @@ func writeCassette(_ path: String, _ exchanges: [Exchange]) throws {
         let dir = TempDir()
         let r = try tapedeck(["test", TestEnv.path("configs/suites/example.yaml"), "--report", dir.file("agent")])
         #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("Total: 4 | Passed: 4 | Failed: 0"))
+        #expect(r.stdout.contains("Total: 9 | Passed: 9 | Failed: 0"), "\(r.stdout)")
         for ext in ["json", "md", "html", "xml"] {
             #expect(FileManager.default.fileExists(atPath: dir.file("agent.\(ext)")), "agent.\(ext) not written")
         }
