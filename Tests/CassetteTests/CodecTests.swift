@@ -72,6 +72,24 @@ import Testing
         #expect(d.endsInOpenFrame)
     }
 
+    @Test func aFailedFlushLosesOnlyItsOwnRecords() throws {
+        let session = SyntheticSession.generate(turns: 3, seed: 8)
+        let enc = CassetteEncoder(redactor: .disabled)
+        enc.append(.header(Fixtures.header))
+        enc.append(.exchange(session[0]))
+        var file = enc.flush()
+        enc.append(.exchange(session[1]))
+        _ = enc.flush()  // These bytes never reach the disk.
+        enc.rollbackLastFlush()
+        enc.append(.exchange(session[2]))
+        file += enc.flush(endFrame: true)
+        let (records, error) = Fixtures.decode(file)
+        #expect(error == nil)
+        #expect(records.compactMap { if case .exchange(let e) = $0 { return e.id }; return nil } == [session[0].id, session[2].id])
+        // The third request resends the second's content: it was written again, not referenced.
+        #expect(records.last == .exchange(session[2]))
+    }
+
     @Test func feedingOneByteAtATimeGivesTheSameRecords() throws {
         let session = SyntheticSession.generate(turns: 3, seed: 4)
         let bytes = Fixtures.encode(session.map { .exchange($0) }, perFrame: 2)

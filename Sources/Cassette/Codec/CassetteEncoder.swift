@@ -20,14 +20,14 @@ public final class CassetteEncoder {
     public private(set) var pending: [UInt8] = []
     /// Records (headers, exchanges, messages; not blobs) not yet flushed.
     public private(set) var pendingRecords = 0
-    /// Records flushed into the open frame.
-    public private(set) var openFrameRecords = 0
     /// Raw (decompressed) bytes produced so far.
     public private(set) var rawBytes = 0
     /// Compressed bytes produced so far.
     public private(set) var compressedBytes = 0
     let writer: LZ4FrameWriter
-    var frameStartState: DedupState
+    /// Blob and list names added by records not yet flushed, and by the last flush.
+    var stagedBlobs: [String] = [], stagedLists: [String] = []
+    var lastFlushBlobs: [String] = [], lastFlushLists: [String] = []
 
     /// An encoder. `knownBlobs` lists blobs already in the file when appending to it.
     public init(redactor: Redactor = Redactor(), deduplicate: Bool = true, knownBlobs: Set<String> = [],
@@ -37,13 +37,6 @@ public final class CassetteEncoder {
         self.knownBlobs = knownBlobs
         self.maxFrameRawBytes = maxFrameRawBytes
         self.writer = LZ4FrameWriter(level: level)
-        self.frameStartState = DedupState(blobs: knownBlobs, lists: [])
-    }
-
-    /// What the encoder remembers about content already written: blob and list names.
-    public struct DedupState: Sendable {
-        var blobs: Set<String>
-        var lists: Set<String>
     }
 
     /// Redacts, de-duplicates and serializes one record onto the pending buffer.
@@ -65,10 +58,11 @@ public final class CassetteEncoder {
     private func appendExchange(_ ex: Exchange) {
         var json = ex.toJSON()
         if deduplicate, case .json(.object(let body), _) = ex.request.body {
-            let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists)
+            let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists)
             if !refs.isEmpty {
                 for b in blobs where !knownBlobs.contains(b.hash) {
                     knownBlobs.insert(b.hash)
+                    stagedBlobs.append(b.hash)
                     appendLine(Record.blob(b).toJSON(), counts: false)
                 }
                 if case .object(var o) = json, case .object(var rq)? = o["request"] {
@@ -96,16 +90,13 @@ public final class CassetteEncoder {
     public func flush(endFrame: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         if !pending.isEmpty {
-            if !writer.isOpen { frameStartState = DedupState(blobs: knownBlobs, lists: knownLists) }
             out = writer.flush(pending)
-            openFrameRecords += pendingRecords
             pending.removeAll(keepingCapacity: true)
             pendingRecords = 0
         }
-        if endFrame || writer.openRawBytes >= maxFrameRawBytes {
-            out += writer.end()
-            openFrameRecords = 0
-        }
+        lastFlushBlobs = stagedBlobs; stagedBlobs.removeAll()
+        lastFlushLists = stagedLists; stagedLists.removeAll()
+        if endFrame || writer.openRawBytes >= maxFrameRawBytes { out += writer.end() }
         compressedBytes += out.count
         return out
     }
@@ -113,19 +104,15 @@ public final class CassetteEncoder {
     /// Whether a frame is open (flushed blocks without an end mark yet).
     public var frameIsOpen: Bool { writer.isOpen }
 
-    /// Drops the open (or just ended) frame and everything pending after its bytes failed to
-    /// reach disk: the caller truncates the file to where the frame began. De-duplication memory
-    /// goes back to that point too, so later records never refer to lost content. Returns the
-    /// records of the open frame and pending that are dropped.
-    @discardableResult
-    public func abandonOpenFrame() -> Int {
-        let lost = openFrameRecords + pendingRecords
+    /// Takes back the last flush after its bytes failed to reach disk (the caller cuts the file
+    /// back to where that flush began): the content it introduced is forgotten, so later records
+    /// never refer to it, and the open frame is given up, since its compression state ran ahead
+    /// of the file. The next flush begins a new frame right after the earlier blocks; readers
+    /// accept a frame that ends without an end mark when a new frame follows.
+    public func rollbackLastFlush() {
+        for b in lastFlushBlobs { knownBlobs.remove(b) }
+        for l in lastFlushLists { knownLists.remove(l) }
+        lastFlushBlobs.removeAll(); lastFlushLists.removeAll()
         writer.abandon()
-        pending.removeAll(keepingCapacity: true)
-        pendingRecords = 0
-        openFrameRecords = 0
-        knownBlobs = frameStartState.blobs
-        knownLists = frameStartState.lists
-        return lost
     }
 }

@@ -21,8 +21,9 @@ public enum ContentDedup {
     }
 
     /// Splits a request body into its stored form, the reference table, and the blobs it needs.
-    /// `lists` holds the names of entry lists already stored; new lists are added to it.
-    public static func split(_ body: JSONObject, lists: inout Set<String>) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
+    /// `lists` holds the names of entry lists already stored; new lists are added to it and
+    /// their names appended to `added`.
+    public static func split(_ body: JSONObject, lists: inout Set<String>, added: inout [String]) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
         var stored = body
         var refs = JSONObject()
         var blobs: [Blob] = []
@@ -41,7 +42,7 @@ public enum ContentDedup {
             // The longest earlier list this one extends.
             var base = 0
             for k in stride(from: items.count, through: 1, by: -1) where lists.contains(ids[k]) { base = k; break }
-            lists.insert(ids[items.count])
+            if lists.insert(ids[items.count]).inserted { added.append(ids[items.count]) }
             if base == 0 {
                 refs[key] = .array(names.map { .string($0) })
             } else {

@@ -27,6 +27,8 @@ public final class LZ4FrameDecoder {
     public private(set) var framesEnded = 0
     /// Blocks decoded.
     public private(set) var blocks = 0
+    /// Frames that ended without an end mark because a new frame followed.
+    public private(set) var unendedFrames = 0
 
     /// A fresh decoder.
     public init() {
@@ -119,6 +121,15 @@ public final class LZ4FrameDecoder {
             return false
         case .blockSize:
             let v = le32(pendingInput[0..<4])
+            if v == 0x184D_2204 {
+                // A new frame where a block was expected: the previous frame ended without its
+                // end mark (its writer was stopped by a failed write) and a new frame follows.
+                // No valid block size is this large, so the reading is unambiguous.
+                unendedFrames += 1
+                frameStart = partStart
+                expect = .header(need: 7)
+                return true
+            }
             if v == 0 {
                 if contentChecksum { expect = .endChecksum; return true }
                 try decode(onContent: onContent)

@@ -46,7 +46,8 @@ public final class CassetteRecorder: Sendable {
     let state = Mutex(State())
     let encoder: Mutex<CassetteEncoder>
     let fd: Int32
-    let offsets: Mutex<(good: Int, frameStart: Int)>
+    /// Bytes of the file known to be good: the end of the last block written whole.
+    let offsets: Mutex<Int>
     let doorbell: AsyncStream<Void>
     let bell: AsyncStream<Void>.Continuation
     let flushInterval: Duration
@@ -83,7 +84,7 @@ public final class CassetteRecorder: Sendable {
         let fd = open(path, flags | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CassetteError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
         self.fd = fd
-        self.offsets = Mutex((existing, existing))
+        self.offsets = Mutex(existing)
         let enc = CassetteEncoder(redactor: redactor, knownBlobs: known)
         if existing == 0 { enc.append(.header(header)) }
         self.encoder = Mutex(enc)
@@ -169,11 +170,11 @@ public final class CassetteRecorder: Sendable {
         let frame = LZ4FrameCompressor().compressFrame([])
         let n = frame.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }  // frame is a non-empty header.
         if n == frame.count {
-            offsets.withLock { $0.good += frame.count; $0.frameStart = $0.good }
+            offsets.withLock { $0 += frame.count }
             state.withLock { $0.stats.failing = nil }
             logger.warning("cassette writable again", metadata: ["path": "\(path)"])
         } else {
-            let good = offsets.withLock { $0.good }
+            let good = offsets.withLock { $0 }
             _ = ftruncate(fd, off_t(good))
             _ = lseek(fd, off_t(good), SEEK_SET)
         }
@@ -182,11 +183,8 @@ public final class CassetteRecorder: Sendable {
     private func writeBlocks(_ enc: CassetteEncoder, endFrame: Bool) {
         let records = enc.pendingRecords
         let raw = enc.pending.count
-        let startsFrame = !enc.frameIsOpen
-        let alreadyInFrame = enc.openFrameRecords
         let frame = enc.flush(endFrame: endFrame)
         guard !frame.isEmpty else { return }
-        if startsFrame { offsets.withLock { $0.frameStart = $0.good } }
         var off = 0
         var failure: String?
         frame.withUnsafeBytes { buf in
@@ -201,15 +199,14 @@ public final class CassetteRecorder: Sendable {
             }
         }
         if let failure {
-            // Cut the file back to where the open frame began, so that it stays readable up to its
-            // last complete frame, and forget that frame's records (they are lost).
-            let start = offsets.withLock { o -> Int in o.good = o.frameStart; return o.frameStart }
-            _ = ftruncate(fd, off_t(start))
-            _ = lseek(fd, off_t(start), SEEK_SET)  // or the next frame would land past a hole
-            enc.abandonOpenFrame()
-            let lostNow = alreadyInFrame + records
+            // Cut the file back to the end of the last good block: every record written before
+            // stays readable; only this flush's records are lost.
+            let good = offsets.withLock { $0 }
+            _ = ftruncate(fd, off_t(good))
+            _ = lseek(fd, off_t(good), SEEK_SET)  // or the next frame would land past a hole
+            enc.rollbackLastFlush()
+            let lostNow = records
             let lost = state.withLock { s -> Int in
-                s.stats.written -= min(s.stats.written, alreadyInFrame)
                 s.stats.dropped += lostNow
                 s.stats.failing = failure
                 return s.stats.dropped
@@ -219,10 +216,7 @@ public final class CassetteRecorder: Sendable {
             ])
             return
         }
-        offsets.withLock {
-            $0.good += frame.count
-            if endFrame || !enc.frameIsOpen { $0.frameStart = $0.good }
-        }
+        offsets.withLock { $0 += frame.count }
         state.withLock { s in
             s.stats.written += records
             s.stats.frames += 1
