@@ -103,6 +103,15 @@ func writeCassette(_ path: String, _ exchanges: [Exchange]) throws {
         expectOneLineError(try tapedeck(["test", dir.file("s.yaml")]), contains: "cassette 'junk.cassette': not a tapedeck cassette")
     }
 
+    @Test func aFailingAgentIsATestOfItsOwn() throws {
+        let r = SuiteRunner.run(try SuiteParser.parse("run:\n  command: exit 7\n  record: true\ntests:\n  - name: t\n    assertions: [{type: turns, min: 0}]\n", file: "s.yaml"),
+                                views: [:], unreadable: ["fresh run": "no cassette"], fresh: "fresh run", context: EvaluationContext(),
+                                agentRun: AgentRunOutcome(command: "exit 7", exitCode: 7, cassette: "/tmp/x", seconds: 0.1, diverged: false, stderrTail: "boom"))
+        #expect(r.tests.map(\.name) == ["agent run", "t"])
+        #expect(r.tests[0].error == "exit 7: the agent exited with code 7; last output: boom")
+        #expect(!r.passed)
+    }
+
     @Test func profileCommand() throws {
         let dir = TempDir()
         try writeCassette(dir.file("run.cassette"), AgentScript.weatherAgent().build() + AgentScript.weatherAgent(trajectory: "traj-2", startMs: 9000, idPrefix: "y").build())
