@@ -84,6 +84,8 @@ struct Malformed: Sendable, CustomTestStringConvertible {
         Case(yaml: "type: request_param\nparam: context_tokens\nmax: 100000", holds: true),
         Case(yaml: "type: request_param\npath: $.stream_options.include_usage\nequals: true", holds: true),
         Case(yaml: "type: request_param\nparam: model\nmatches: \"^claude\"", holds: false),
+        Case(yaml: "type: request_param\npath: $.max_tokens\none_of: [null, 100]", holds: true),
+        Case(yaml: "type: request_param\npath: $.max_tokens\nequals: 100", holds: false),
         Case(yaml: "type: request_param\nparam: temperature\nequals: 0", holds: false),
         Case(yaml: "type: request_param\nparam: max_tokens\nmax: 100", holds: false),
         Case(yaml: "type: system_prompt_unchanged", holds: true),

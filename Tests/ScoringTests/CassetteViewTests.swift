@@ -1,4 +1,6 @@
 import Cassette
+import Proxy
+import TestSupport
 import Testing
 @testable import Scoring
 
@@ -108,5 +110,79 @@ import Testing
         #expect(a.trajectories.count == 1 && b.trajectories.count == 1)
         #expect(a.trajectories[0].toolCalls.map(\.name) == b.trajectories[0].toolCalls.map(\.name))
         #expect(b.trajectories[0].toolCalls.allSatisfy { $0.result != nil })
+    }
+}
+
+/// The example cassettes in cassettes/, recorded by Tapedeck from the real SDK agents (see cassettes/README.md).
+@Suite struct ExampleCassetteViewTests {
+    static func view(_ name: String, stripLinks: Bool = false) throws -> CassetteView {
+        var (records, report) = try CassetteFile.readAll(path: TestEnv.path("cassettes/\(name)"))
+        #expect(report.issue == nil)
+        if stripLinks {
+            records = records.map { r in
+                guard case .exchange(var e) = r else { return r }
+                e.trajectory = nil; e.turn = nil; e.parent = nil; e.link = nil
+                return .exchange(e)
+            }
+        }
+        return CassetteView(records: records)
+    }
+
+    @Test func openaiChatConversationIsOneTrajectoryByLinking() throws {
+        // Linking by content alone: three turns of one conversation, results attached.
+        let v = try Self.view("openai-chat-tools.cassette", stripLinks: true)
+        #expect(v.trajectories.count == 1)
+        let t = try #require(v.trajectories.first)
+        #expect(t.toolCalls.map(\.name) == ["get_weather", "get_time"])
+        #expect(t.toolCalls.map { $0.result?.text } == ["sunny, 21 C", "14:05"])
+        #expect(t.finalOutput == "It is 14:05 and sunny in Paris.")
+        #expect(t.turns.last?.finishReason == "stop")
+    }
+
+    @Test func recordedSplitIsRejoinedAndALateHangUpIsNoError() throws {
+        // The recorder split this conversation (t0001 turn 0, t0002 turns 0-1) after marking the
+        // first exchange client_disconnect although its answer was complete; the view rejoins it.
+        let v = try Self.view("openai-chat-tools.cassette")
+        #expect(v.trajectories.count == 1)
+        let t = try #require(v.trajectories.first)
+        #expect(t.turns.map(\.index) == [0, 1, 2] && t.toolCalls.map(\.name) == ["get_weather", "get_time"])
+        #expect(t.turns[0].outcome == .clientDisconnect && !t.turns[0].failed)
+    }
+
+    @Test func anthropicToolUseAndResult() throws {
+        let v = try Self.view("anthropic-tools.cassette")
+        let t = try #require(v.trajectories.first)
+        #expect(v.trajectories.count == 1 && t.turns.count == 2)
+        #expect(t.toolCalls.first?.name == "get_weather" && t.toolCalls.first?.result != nil)
+        #expect(t.turns[0].request.systemPrompt?.isEmpty == false)
+    }
+
+    @Test func mcpCallLinkedToTheLLMToolCall() throws {
+        let v = try Self.view("llm-mcp-linked.cassette")
+        let t = try #require(v.trajectories.first)
+        let call = try #require(t.toolCalls.first { $0.name == "read_note" })
+        #expect(call.mcp?.method == "tools/call" && call.mcp?.toolResult != nil)
+        #expect(Subject.run(v).mcpCalls.map(\.method).contains("tools/list"))
+        // The same link found without the recorded one.
+        let bare = try Self.view("llm-mcp-linked.cassette", stripLinks: true)
+        #expect(bare.trajectories.first?.toolCalls.first { $0.name == "read_note" }?.mcp?.method == "tools/call")
+    }
+
+    @Test func stdioSessionGivesMCPCalls() throws {
+        let v = try Self.view("mcp-stdio-tools.cassette")
+        #expect(v.trajectories.isEmpty)
+        let tools = Subject.run(v).toolCalls.map(\.name)
+        #expect(tools == ["add", "read_note"])
+        #expect(v.mcpCalls.filter { $0.method == "tools/call" }.allSatisfy { $0.toolResult != nil && !$0.failed })
+    }
+
+    @Test func openaiAgentsResponsesAPI() throws {
+        let v = try Self.view("openai-agents-tools.cassette")
+        let t = try #require(v.trajectories.first)
+        #expect(t.toolCalls.map(\.name) == ["get_weather", "get_time"])
+        #expect(t.toolCalls.map { $0.result?.text } == ["sunny, 21 C in Paris", "14:05"])
+        #expect(t.turns[0].request.systemPrompt == "You are a weather assistant. Use the tools.")
+        let stripped = try Self.view("openai-agents-tools.cassette", stripLinks: true)
+        #expect(stripped.trajectories.count == 1)
     }
 }

@@ -28,7 +28,7 @@ func writeCassette(_ path: String, _ exchanges: [Exchange]) throws {
         let dir = TempDir()
         let r = try tapedeck(["test", TestEnv.path("configs/suites/example.yaml"), "--report", dir.file("agent")])
         #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("Total: 4 | Passed: 4 | Failed: 0"))
+        #expect(r.stdout.contains("Total: 9 | Passed: 9 | Failed: 0"), "\(r.stdout)")
         for ext in ["json", "md", "html", "xml"] {
             #expect(FileManager.default.fileExists(atPath: dir.file("agent.\(ext)")), "agent.\(ext) not written")
         }
@@ -101,6 +101,15 @@ func writeCassette(_ path: String, _ exchanges: [Exchange]) throws {
         try "not a cassette at all".write(toFile: dir.file("junk.cassette"), atomically: true, encoding: .utf8)
         try "cassette: junk.cassette\ntests:\n  - name: a\n    assertions: [{type: turns, max: 1}]\n".write(toFile: dir.file("s.yaml"), atomically: true, encoding: .utf8)
         expectOneLineError(try tapedeck(["test", dir.file("s.yaml")]), contains: "cassette 'junk.cassette': not a tapedeck cassette")
+    }
+
+    @Test func aFailingAgentIsATestOfItsOwn() throws {
+        let r = SuiteRunner.run(try SuiteParser.parse("run:\n  command: exit 7\n  record: true\ntests:\n  - name: t\n    assertions: [{type: turns, min: 0}]\n", file: "s.yaml"),
+                                views: [:], unreadable: ["fresh run": "no cassette"], fresh: "fresh run", context: EvaluationContext(),
+                                agentRun: AgentRunOutcome(command: "exit 7", exitCode: 7, cassette: "/tmp/x", seconds: 0.1, diverged: false, stderrTail: "boom"))
+        #expect(r.tests.map(\.name) == ["agent run", "t"])
+        #expect(r.tests[0].error == "exit 7: the agent exited with code 7; last output: boom")
+        #expect(!r.passed)
     }
 
     @Test func profileCommand() throws {

@@ -98,6 +98,27 @@ import Testing
         #expect(s[0].tripped && s[0].message.contains("0.3 → 0.45"), "\(s[0].message)")
     }
 
+    /// Sweep results in the layout `tapedeck sweep` writes: list items named by tier and by agents.
+    @Test func sweepResultFiles() throws {
+        func sweep(_ gold: Int, _ tput: Double) -> JSON {
+            ["kind": "tapedeck.sweep", "results": [["tier": "gold", "max_agents": .int(gold), "throughput_tok_s": .double(tput)],
+                                                    ["tier": "silver", "max_agents": 32]],
+             "phases": [["phase": 1, "agents": 8, "throughput_tok_s": 900.0], ["phase": 2, "agents": 16, "throughput_tok_s": .double(tput)]]]
+        }
+        let metrics = ResultFileDiff.compare(base: sweep(16, 1800), new: sweep(12, 1500))
+        #expect(Set(metrics.map(\.key)).isSuperset(of: ["results[gold].max_agents", "results[silver].max_agents", "phases[16].throughput_tok_s"]))
+        let (r, unknown) = GateEvaluator.evaluate(try Gate.parse("results[gold].max_agents:-10%,results[silver].max_agents:-10%,phases[16].throughput_tok_s:-5%"),
+                                                  behaviour: nil, metrics: metrics, alpha: 0.05)
+        #expect(unknown.isEmpty)
+        #expect(r.map(\.tripped) == [true, false, true], "\(r.map(\.message))")
+        // A big result file shows the metrics that moved, not every number in it.
+        var big: [(String, JSON)] = []
+        for i in 0..<100 { big.append(("m\(i)", .int(i == 7 ? 70 : i))) }
+        let many = ResultFileDiff.compare(base: .obj(big.map { ($0.0, .int(Int($0.0.dropFirst())!)) }), new: .obj(big))  // keys are m<int>.
+        let text = DiffReport.console(base: "a", new: "b", behaviour: nil, metrics: many, gates: [], alpha: 0.05)
+        #expect(text.contains("m7 ") && !text.contains("m8 ") && text.contains("99 more metrics changed less than 1%"))
+    }
+
     @Test func profileOfTheFixture() throws {
         let p = AgentProfile(AssertionFixtures.main.view, prices: AssertionFixtures.prices)
         #expect(p.trajectories == 2 && p.turns == 6)

@@ -76,6 +76,43 @@ import Testing
         #expect(try String(contentsOfFile: dir.file("out.xml"), encoding: .utf8).contains("agent_exit_code\" value=\"0\""))
     }
 
+    /// Offline: the suite replays the recorded agent with the simulator stopped, judges the fresh
+    /// cassette, and exits 3 when the agent's requests depart from the recording.
+    @Test(.enabled(if: canReplay)) func suiteReplaysTheAgentOfflineAndExits3OnDivergence() throws {
+        let dir = TempDir()
+        do {
+            let (sim, url) = try startSim()
+            defer { sim.stop() }
+            try record(dir.file("agent.cassette"), sim: url)
+        }
+        func suite(_ args: String) -> String {
+            """
+            name: weather agent, replayed offline
+            run:
+              command: [\(TestEnv.python), \(Self.agent)\(args)]
+              replay: agent.cassette
+              mode: none
+              output: fresh.cassette
+              timeout: 120
+              env: {OPENAI_API_KEY: sk-dummy-for-replay-0000000000}
+            tests:
+              - name: same behaviour as recorded
+                assertions:
+                  - {type: tool_call_order, sequence: [get_weather, get_forecast], mode: exact}
+                  - {type: output_contains, value: "18 C"}
+            """
+        }
+        try suite("").write(toFile: dir.file("suite.yaml"), atomically: true, encoding: .utf8)
+        let ok = try tapedeck(["test", dir.file("suite.yaml")])
+        #expect(ok.code == 0, "\(ok.stdout)\n\(ok.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("fresh.cassette")))
+        // A changed system prompt is a replay miss: the suite reports it and exits 3.
+        try suite(", \"What is the weather in Paris?\", \"You are a different agent.\"").write(toFile: dir.file("suite.yaml"), atomically: true, encoding: .utf8)
+        let diverged = try tapedeck(["test", dir.file("suite.yaml")])
+        #expect(diverged.code == 3, "\(diverged.stdout)\n\(diverged.stderr)")
+        #expect(diverged.stdout.contains("replay diverged"))
+    }
+
     /// Every assertion type, holding and failing, on the cassette Tapedeck recorded from the SDK agent.
     @Test(.enabled(if: canRecord)) func everyAssertionTypeOnARecordedCassette() throws {
         let (sim, url) = try startSim()

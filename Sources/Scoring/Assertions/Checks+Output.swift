@@ -73,7 +73,7 @@ extension Checks {
         var seen: [String] = []
         for t in s.turns {
             let v = value(p, t)
-            let shown = v.map(Fmt.value) ?? "not sent"
+            let shown = v.map(Fmt.value) ?? "(not sent)"
             if !seen.contains(shown) { seen.append(shown) }
             if let problem = check(v, e) { bad.append("turn \(t.index): \(p.name) \(problem)") }
         }
@@ -96,7 +96,10 @@ extension Checks {
 
     /// Nil when `v` meets the expectation, else what is wrong.
     static func check(_ v: JSON?, _ e: ParamExpectation) -> String? {
-        guard let v else { return "was not sent" }
+        // A value that was not sent counts as null when null is what the expectation allows.
+        let allowsNull = e.equals?.isNull == true || e.oneOf?.contains(.null) == true
+        let absent: JSON? = allowsNull ? JSON.null : Optional<JSON>.none  // (JSON is nil-literal expressible: spell .none out)
+        guard let v = v ?? absent else { return "was not sent" }
         if let x = e.equals, !valueMatches(x, v) { return "is \(Fmt.value(v)), expected \(Fmt.value(x))" }
         if let o = e.oneOf, !o.contains(where: { valueMatches($0, v) }) { return "is \(Fmt.value(v)), expected one of \(o.map(Fmt.value).joined(separator: ", "))" }
         if let m = e.matches, !matchesRegex(m, Fmt.value(v)) { return "is \(Fmt.quote(Fmt.value(v))), which does not match /\(m)/" }

@@ -132,6 +132,13 @@ public enum SuiteRunner {
     public static func run(_ suite: Suite, views: [String: CassetteView], unreadable: [String: String] = [:], fresh: String? = nil,
                            context: EvaluationContext, agentRun: AgentRunOutcome? = nil, generatedAt: String? = nil) -> SuiteResult {
         var results: [TestResult] = []
+        if let a = agentRun, a.exitCode != 0 {
+            // The agent itself failed: a test of its own, so every report shows it.
+            let why = a.diverged ? "the replay diverged from its cassette (exit 3)" : "the agent exited with code \(a.exitCode)"
+            let tail = a.stderrTail.isEmpty ? "" : "; last output: " + Fmt.clip(a.stderrTail, 300)
+            results.append(TestResult(name: "agent run", cassette: fresh ?? a.cassette, passed: false, assertions: [], summary: RunSummary(),
+                                      error: "\(a.command): \(why)\(tail)"))
+        }
         for test in suite.tests {
             let paths = cassettes(for: test, in: suite, fresh: fresh)
             for path in paths {

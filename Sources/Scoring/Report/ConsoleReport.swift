@@ -29,7 +29,8 @@ public struct ConsoleReport: Sendable {
         for t in r.tests {
             let s = t.summary
             let facts = t.error == nil ? "  " + dim("\(s.turns) turns, \(s.toolCalls) tool calls, \(s.inputTokens + s.outputTokens) tokens, \(Fmt.ms(s.durationMs))") : ""
-            out.append("\(mark(t.passed)) \(paint(t.name, "1"))  " + dim("[\(t.cassette)]") + facts)
+            let named = t.name.hasSuffix("]") ? "" : "  " + dim("[\(t.cassette)]")  // several cassettes: the name carries it
+            out.append("\(mark(t.passed)) \(paint(t.name, "1"))" + named + facts)
             if let e = t.error { out.append("    " + paint("error: ", "31") + e) }
             for a in t.assertions { lines(a, depth: 1, into: &out) }
         }

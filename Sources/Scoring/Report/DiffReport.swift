@@ -32,7 +32,8 @@ public enum DiffReport {
         o.append("")
         o.append("performance (samples: Mann–Whitney U, two-sided; * marks p < \(Fmt.num(alpha)))")
         var rows = [["metric", "n base/new", "base", "new", "change", "p95 base → new", "p"]]
-        for m in metrics {
+        let shown = shownMetrics(metrics)
+        for m in shown {
             let stat = m.isTotal ? "total" : "p50"
             guard let (a, b) = m.stat(stat) else { continue }
             let rel = a != 0 ? Fmt.signedPct((b - a) / abs(a)) : (a == b ? "0.0%" : "new")
@@ -42,6 +43,7 @@ public enum DiffReport {
             rows.append([label, m.isTotal ? "-" : "\(m.base.count)/\(m.new.count)", Fmt.num(a, digits: 2), Fmt.num(b, digits: 2), rel, p95, p])
         }
         o += ProfileReport.columns(rows).map { "  " + $0 }
+        if shown.count < metrics.count { o.append("  (\(metrics.count - shown.count) more metrics changed less than 1%; --json lists all)") }
         if !gates.isEmpty {
             o.append("")
             o.append("gates")
@@ -50,6 +52,18 @@ public enum DiffReport {
             o.append(n == 0 ? "PASS: no gate tripped" : "FAIL: \(n) gate(s) tripped")
         }
         return o.joined(separator: "\n") + "\n"
+    }
+
+    /// Metrics worth a row: all of them when few; else the samples and the values that moved ≥ 1%, largest change first (40 at most).
+    static func shownMetrics(_ metrics: [MetricComparison]) -> [MetricComparison] {
+        guard metrics.count > 40 else { return metrics }
+        func change(_ m: MetricComparison) -> Double {
+            guard let (a, b) = m.stat(m.isTotal ? "total" : "p50") else { return 0 }
+            return a != 0 ? abs(b - a) / abs(a) : (a == b ? 0 : .infinity)
+        }
+        let samples = metrics.filter { !$0.isTotal }
+        let moved = metrics.filter { $0.isTotal && change($0) >= 0.01 }.sorted { change($0) > change($1) }
+        return samples + moved.prefix(max(0, 40 - samples.count))
     }
 
     /// The diff as Markdown, for a pull-request comment.
@@ -78,7 +92,7 @@ public enum DiffReport {
             o.append("")
         }
         o += ["### Performance", "", "| Metric | Base | New | Change | p (Mann–Whitney) |", "|---|---|---|---|---|"]
-        for m in metrics {
+        for m in shownMetrics(metrics) {
             guard let (a, b) = m.stat(m.isTotal ? "total" : "p50") else { continue }
             let rel = a != 0 ? Fmt.signedPct((b - a) / abs(a)) : (a == b ? "0.0%" : "new")
             let p = m.test.map { Fmt.num($0.p, digits: 4) + ($0.p < alpha ? " *" : "") } ?? (m.isTotal ? "exact" : "-")

@@ -61,7 +61,7 @@ public enum HTML {
     .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;vertical-align:middle;font-weight:600;color:#fff}.badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}
     .exp{color:#0550ae}.act{color:#953800}.svgwrap{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:6px;margin:6px 0 14px}
     svg.waterfall text{font:11px ui-monospace,Menlo,monospace;fill:#1f2328}svg .tick{fill:var(--mut)}svg .grid{stroke:#eaeef2;stroke-width:1}
-    svg .wait{fill:#b6d4fe}svg .stream{fill:#0969da}svg .tail{fill:#8c959f}svg .gap{fill:#fb8f44}svg .think{fill:#d4a72c}
+    svg .wait{fill:#b6d4fe}svg .stream{fill:#0969da}svg .tail{fill:#8c959f}svg .whole{fill:#6e7781}svg .gap{fill:#fb8f44}svg .think{fill:#d4a72c}
     svg .mcp{fill:#8250df}svg .mcperr{fill:var(--bad)}svg .gaplabel{font-size:10px;fill:#953800}
     svg.chart text{font:11px ui-monospace,Menlo,monospace;fill:#57606a}svg .barv{fill:#0969da}
     footer{color:var(--mut);font-size:12px;margin-top:30px}

@@ -48,9 +48,13 @@ public enum Waterfall {
             let first = turn.ttftNs.map { start + $0 } ?? end
             let last = turn.tokenNs.last.map { start + $0 } ?? first
             let tip = turnTip(turn)
-            s += bar(x(start), x(first), y + 4, 14, "wait", tip)
-            if last > first { s += bar(x(first), x(last), y + 4, 14, "stream", tip) }
-            if end > last { s += bar(x(last), x(end), y + 4, 14, "tail", tip) }
+            if turn.tokenNs.isEmpty {  // not streamed (or no tokens): one bar for the whole exchange
+                s += bar(x(start), x(end), y + 4, 14, "whole", tip + " · not streamed")
+            } else {
+                s += bar(x(start), x(first), y + 4, 14, "wait", tip)
+            }
+            if !turn.tokenNs.isEmpty, last > first { s += bar(x(first), x(last), y + 4, 14, "stream", tip) }
+            if !turn.tokenNs.isEmpty, end > last { s += bar(x(last), x(end), y + 4, 14, "tail", tip) }
             if let gap = turn.gapAfterNs, gap > 0 {
                 let names = turn.toolCalls.map(\.name)
                 let gtip = "gap after turn \(turn.index): \(Fmt.ms(Double(gap) / 1e6))" + (names.isEmpty ? " (think)" : " running " + names.joined(separator: ", "))
@@ -70,7 +74,7 @@ public enum Waterfall {
         }
         let ly = height - 12
         var lx = labelWidth
-        for (cls, name) in [("wait", "waiting for first token (TTFT)"), ("stream", "streaming"), ("tail", "after last token"),
+        for (cls, name) in [("wait", "waiting for first token (TTFT)"), ("stream", "streaming"), ("tail", "after last token"), ("whole", "not streamed"),
                             ("gap", "tool gap"), ("think", "think gap"), ("mcp", "MCP call")] {
             s += "<rect x=\"\(f(lx))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"10\" class=\"\(cls)\"/><text x=\"\(f(lx + 16))\" y=\"\(f(ly))\" class=\"tick\">\(name)</text>"
             lx += 40 + Double(name.count) * 6

@@ -67,4 +67,32 @@ struct TrajectoryLinker {
         guard let text, !text.isEmpty, let content = item["content"] else { return false }
         return RequestFacts.text(of: content) == text
     }
+
+    /// Joins a recorded trajectory onto another when the recorder started it afresh although its
+    /// first request continues the other: it extends the other's last request and its next item
+    /// is the other's last reply, by tool-call id (ids are unique, so this never joins strangers).
+    /// Recorders can miss such a link, e.g. after a client hung up once the answer was complete.
+    static func rejoin(_ groups: [(id: String, turns: [Turn])]) -> [(id: String, turns: [Turn])] {
+        var out = groups
+        var changed = true
+        while changed {
+            changed = false
+            search: for b in out.indices {
+                guard let first = out[b].turns.first else { continue }
+                let m = first.request.messages
+                for a in out.indices where a != b {
+                    guard let last = out[a].turns.last, last.endMonoNs <= first.startMonoNs else { continue }
+                    let ids = Set(last.toolCalls.compactMap(\.id))
+                    let prefix = last.request.messages
+                    guard !ids.isEmpty, prefix.count < m.count, isReply(m[prefix.count], ids: ids, text: nil),
+                          m.prefix(prefix.count).elementsEqual(prefix) else { continue }
+                    out[a].turns += out[b].turns
+                    out.remove(at: b)
+                    changed = true
+                    break search
+                }
+            }
+        }
+        return out
+    }
 }

@@ -128,6 +128,12 @@ public struct Turn: Sendable, Equatable {
         return Double(usage.output - 1) / (Double(last - first) / 1e9)
     }
 
-    /// Whether the exchange failed: an error status or an abnormal end.
-    public var failed: Bool { outcome != .complete || (status ?? 200) >= 400 || status == nil }
+    /// Whether the exchange failed: an error status or an abnormal end. A client that hangs up
+    /// after the model finished (a finish reason was seen, as SDKs do once they read the last
+    /// event) did get its whole answer, so that is not a failure.
+    public var failed: Bool {
+        if (status ?? 200) >= 400 || status == nil { return true }
+        if outcome == .clientDisconnect, finishReason != nil { return false }
+        return outcome != .complete
+    }
 }

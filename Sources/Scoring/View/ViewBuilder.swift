@@ -39,15 +39,16 @@ struct ViewBuilder {
         }
         mcp += StdioPairing.calls(messages)
         mcp.sort { ($0.startMonoNs, $0.id) < ($1.startMonoNs, $1.id) }
-        var trajectories: [Trajectory] = groupOrder.map { tid in
+        let sortedGroups: [(id: String, turns: [Turn])] = groupOrder.map { tid in
             let items = groups[tid] ?? []
             let sorted = items.enumerated().sorted { a, b in
                 let ka = (a.element.0.turn ?? Int.max, a.element.1.startMonoNs, a.offset)
                 let kb = (b.element.0.turn ?? Int.max, b.element.1.startMonoNs, b.offset)
                 return ka < kb
             }.map(\.element.1)
-            return Trajectory(id: tid, turns: Self.finish(sorted, trajectory: tid))
+            return (tid, sorted)
         }
+        var trajectories = TrajectoryLinker.rejoin(sortedGroups).map { Trajectory(id: $0.id, turns: Self.finish($0.turns, trajectory: $0.id)) }
         MCPLinking.link(&mcp, into: &trajectories, trajectoryOfExchange: trajectoryOfExchange)
         return CassetteView(trajectories: trajectories, mcpCalls: mcp, otherExchanges: other)
     }
