@@ -7,11 +7,11 @@ import ServiceLifecycle
 extension RunCommand {
     /// `run --replay`: the agent talks to a replay server with the same base-URL layout it was
     /// recorded with, so its requests carry the same paths.
-    func runReplay(cassette: String) async throws {
+    func runReplay(cassette: String, recordSessionTo: String?) async throws {
         guard !command.isEmpty else { throw CLIError.input("no agent command: put it after '--', e.g. tapedeck run --replay run.cassette -- python agent.py") }
         let env = ProcessInfo.processInfo.environment
         let launch = try ReplayLaunch(cassette: cassette, replay: replayOptions, proxy: proxy, defaultListen: "127.0.0.1:0",
-                                      command: ["run", "--replay"] + command) { _ in
+                                      command: ["run", "--replay"] + command, recordSessionTo: recordSessionTo) { _ in
             AgentEnvironment.plan(upstream: proxy.upstream, environment: env).routes
         }
         let plan = Self.replayPlan(recordedMeta: launch.headerMeta, upstream: proxy.upstream, environment: env)

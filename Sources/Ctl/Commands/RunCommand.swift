@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
             --timing); in mode none any miss makes tapedeck exit 3.
             """)
 
-    @Option(help: "The cassette to record into.") var record: String?
+    @Option(help: "The cassette to record into (with --replay: record the replayed session there).") var record: String?
     @Option(help: "The cassette to replay from.") var replay: String?
     @OptionGroup var proxy: ProxyCLIOptions
     @OptionGroup var replayOptions: ReplayCLIOptions
@@ -27,8 +27,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessSignals.prepare()
-        if record != nil, replay != nil { throw CLIError.input("give either --record or --replay, not both") }
-        if let replay { try await runReplay(cassette: replay); return }
+        if let replay { try await runReplay(cassette: replay, recordSessionTo: record); return }
         guard let record else { throw CLIError.input("tell run what to do: --record FILE or --replay FILE (e.g. tapedeck run --record run.cassette -- python agent.py)") }
         guard !command.isEmpty else { throw CLIError.input("no agent command: put it after '--', e.g. tapedeck run --record run.cassette -- python agent.py") }
         let env = ProcessInfo.processInfo.environment

@@ -64,8 +64,11 @@ final class ReplayLaunch {
     /// The cassette header's metadata (the recording command, its routes).
     let headerMeta: JSONObject
 
+    /// Where the served session is recorded (`run --replay X --record FRESH`).
+    let sessionOutput: String?
+
     init(cassette: String, replay: ReplayCLIOptions, proxy cli: ProxyCLIOptions, defaultListen: String, command: [String],
-         defaultRoutes: (JSONObject) -> [(String, String)] = { _ in [] }) throws {
+         recordSessionTo: String? = nil, defaultRoutes: (JSONObject) -> [(String, String)] = { _ in [] }) throws {
         self.cassette = cassette
         let mode: ReplayMode, timing: ReplayTiming
         do { mode = try ReplayMode.parse(replay.mode); timing = try ReplayTiming.parse(replay.timing) } catch { throw CLIError.input("\(error)") }
@@ -100,11 +103,19 @@ final class ReplayLaunch {
             }
         }
         headerMeta = meta
+        if recordSessionTo != nil, recording {
+            throw CLIError.input("--record with --replay records the replayed session and needs --mode none (mode \(mode.rawValue) records into the cassette itself)")
+        }
+        sessionOutput = recordSessionTo
         var options = try cli.makeOptions(defaultRoutes: recording ? defaultRoutes(meta) : [], defaultListen: defaultListen)
         options.requiresUpstream = recording
-        options.output = recording ? cassette : nil
+        options.output = recording ? cassette : recordSessionTo
         options.append = mode == .newEpisodes
         options.headerMeta = ["command": .array(command.map { .string($0) }), "routes": ProxyCLIOptions.routesJSON(options.routes)]
+        if recordSessionTo != nil {
+            options.headerMeta["replayed_from"] = .string(cassette)
+            if let r = meta["routes"] { options.headerMeta["routes"] = r }
+        }
         var rules = headerRules
         do {
             if let path = cli.config, let m = try ProxyConfigFile.load(path: path).match { rules = rules.merged(with: try MatchRules(json: m)) }
@@ -137,6 +148,7 @@ final class ReplayLaunch {
         // RecordingProxy calls the wrapper once, in its initializer.
         guard let engine = built else { throw CLIError.input("internal error: the replay engine was not built") }
         self.engine = engine
+        if recordSessionTo != nil, let r = proxy.recorder { engine.recordServed(into: r) }
     }
 
     func start() async throws {
@@ -156,6 +168,7 @@ final class ReplayLaunch {
     /// In recording modes, reports what was written (and fails when records were lost).
     func finishRecording() throws {
         if recording { try ProxyCLIOptions.summarize(proxy, output: cassette) }
+        if let s = sessionOutput { try ProxyCLIOptions.summarize(proxy, output: s) }
     }
 }
 

@@ -22,7 +22,24 @@ public final class ReplayEngine: HTTPHandler, Sendable {
     let redactor: Redactor
     let authToken: String?
     let logger: Logger
+    let session = Mutex<CassetteRecorder?>(nil)
+    let ids = ExchangeIDs()
     static let maxBody = 256 << 20
+
+    /// Records every request this engine answers (the live request with the response it got)
+    /// into `recorder`: `tapedeck run --replay X --record FRESH` judges what the agent did.
+    public func recordServed(into recorder: CassetteRecorder) {
+        session.withLock { $0 = recorder }
+    }
+
+    func logServed(_ request: RequestRecord, received: (unix: Int64, mono: Int64), response: ResponseRecord?, timing: Timing, outcome: Outcome) {
+        guard let rec = session.withLock({ $0 }) else { return }
+        var ex = Exchange(id: ids.next(), startUnixNs: received.unix, startMonoNs: received.mono, request: request)
+        ex.response = response
+        ex.timing = timing
+        ex.outcome = outcome
+        rec.record(.exchange(ex))
+    }
 
     /// An engine over `exchanges`. `forward` handles misses in `new-episodes`, and everything when
     /// `recordAll` (mode `all`, or `once` on a new cassette).
@@ -84,6 +101,8 @@ public final class ReplayEngine: HTTPHandler, Sendable {
             Self.respondJSON(exchange, status: e.status, body: e.body)
             return
         }
+        let original = live.request
+        let received = (exchange.receivedUnixNs, exchange.receivedMonoNs)
         redactor.redact(&live)
         let lookup = index.withLock { $0.take(method: live.request.method, url: live.request.url, headers: live.request.headers,
                                               body: live.request.body, allowRepeats: options.allowRepeats) }
@@ -96,7 +115,11 @@ public final class ReplayEngine: HTTPHandler, Sendable {
                                                                                     body: recorded.request.body.jsonValue).mcpId {
                 rewrite = (recId, liveId)
             }
-            ReplayPlayback(exchange: exchange, recorded: recorded, timing: options.timing, rewrite: rewrite).start()
+            let playback = ReplayPlayback(exchange: exchange, recorded: recorded, timing: options.timing, rewrite: rewrite)
+            playback.start()
+            if let r = playback.played {
+                logServed(original, received: received, response: r, timing: recorded.timing, outcome: recorded.outcome)
+            }
         case .miss(let f):
             if forwardMisses, let forward {
                 stats.withLock { $0.forwarded += 1 }
@@ -111,6 +134,11 @@ public final class ReplayEngine: HTTPHandler, Sendable {
             let e = ReplayErrors.miss(dialect: info.dialect == .unknown ? Self.dialect(forPath: path.rest) : info.dialect,
                                       message: message, rpcId: info.mcpId)
             Self.respondJSON(exchange, status: e.status, body: e.body, extra: [("x-tapedeck-miss", "1")])
+            let bytes = e.body.serialized()
+            logServed(original, received: received,
+                      response: ResponseRecord(status: e.status, headers: [Header("content-type", "application/json"), Header("x-tapedeck-miss", "1")],
+                                               body: Body(bytes: bytes), chunks: [Chunk(length: bytes.count, tNs: 0)]),
+                      timing: Timing(sentNs: 0, headNs: 0, endNs: 0), outcome: .complete)
         }
     }
 

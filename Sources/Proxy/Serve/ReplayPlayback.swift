@@ -17,6 +17,8 @@ final class ReplayPlayback: @unchecked Sendable {
     var deadlines: [NIODeadline] = []
     var next = 0
     var offset = 0
+    /// The response as played (ids rewritten), set by ``start()``.
+    private(set) var played: ResponseRecord?
 
     init(exchange: HTTPServerExchange, recorded: Exchange, timing: ReplayTiming, rewrite: (JSON, JSON)?) {
         self.exchange = exchange
@@ -39,6 +41,7 @@ final class ReplayPlayback: @unchecked Sendable {
         if let (from, to) = rewrite { (body, chunks) = MCPIdRewriter.rewrite(body: body, chunks: chunks, recordedId: from, liveId: to) }
         bytes = body.bytes
         if chunks.isEmpty, !bytes.isEmpty { chunks = [Chunk(length: bytes.count, tNs: recorded.timing.headNs ?? 0)] }
+        played = ResponseRecord(status: r.status, headers: r.headers, body: body, chunks: chunks, encoding: r.encoding)
         var headers = HTTPHeaders()
         var hadLength = false
         for h in r.headers {
