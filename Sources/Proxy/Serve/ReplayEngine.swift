@@ -94,8 +94,7 @@ public final class ReplayEngine: HTTPHandler, Sendable {
                             request: RequestRecord(method: exchange.head.method.rawValue, url: path.rest, headers: headers, body: Body(bytes: bytes)))
         let info = RequestInfo(method: live.request.method, path: path.rest, body: live.request.body.jsonValue)
         // Requests whose JSON is broken never match; say so in the dialect's own words.
-        if info.dialect == .unknown, let first = bytes.first(where: { $0 > 0x20 }), first == UInt8(ascii: "{"),
-           (try? JSON.parse(bytes)) == nil, Self.looksLikeLLM(path.rest) {
+        if info.dialect.isLLM || info.dialect == .openaiEmbeddings, exchange.head.method == .POST, (try? JSON.parse(bytes)) == nil {
             let d = Self.dialect(forPath: path.rest)
             let e = ReplayErrors.error(dialect: d, type: "invalid_request_error", status: 400, message: "tapedeck: the request body is not valid JSON")
             Self.respondJSON(exchange, status: e.status, body: e.body)
@@ -140,10 +139,6 @@ public final class ReplayEngine: HTTPHandler, Sendable {
                                                body: Body(bytes: bytes), chunks: [Chunk(length: bytes.count, tNs: 0)]),
                       timing: Timing(sentNs: 0, headNs: 0, endNs: 0), outcome: .complete)
         }
-    }
-
-    static func looksLikeLLM(_ path: String) -> Bool {
-        dialect(forPath: path) != .unknown
     }
 
     static func dialect(forPath path: String) -> Dialect {
