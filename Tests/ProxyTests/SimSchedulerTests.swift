@@ -177,3 +177,27 @@ import Testing
 extension SimProfile {
     static var builtinTiny: SimProfile { try! SimProfile.named("tiny") }  // Bundled; a parse failure fails the profile tests too.
 }
+
+@Suite struct SimPredictionTests {
+    static var flat: SimProfile {
+        var p = SimProfile.builtinTiny
+        p.performance = SimPerformanceModel(maxSequences: 64, maxBatchedTokens: 4096, prefillTokensPerSecond: 1_000_000,
+                                            stepBaseNs: 1_000_000, stepPerSequenceNs: 100_000, stepPerContextTokenNs: 0)
+        return p
+    }
+
+    @Test func oneStreamMatchesTheClosedForm() {
+        let p = Self.flat.predict(concurrency: 1, promptTokens: 100, outputTokens: 10, requestsPerStream: 3)
+        #expect(p.requests == 2)
+        #expect(abs(p.meanTTFT - 0.0011) < 1e-12)             // a + 100 × 1 µs
+        #expect(abs(p.meanOutputSpeed - 1e9 / 1_100_000) < 1e-9)  // one token per a + b
+    }
+
+    @Test func speedFallsAndTTFTGrowsWithConcurrency() {
+        let one = Self.flat.predict(concurrency: 1, promptTokens: 200, outputTokens: 50)
+        let many = Self.flat.predict(concurrency: 32, promptTokens: 200, outputTokens: 50)
+        #expect(many.meanOutputSpeed < one.meanOutputSpeed)
+        #expect(many.meanTTFT > one.meanTTFT)
+        #expect(many.systemTokensPerSecond > one.systemTokensPerSecond)
+    }
+}

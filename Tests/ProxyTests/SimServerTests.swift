@@ -115,3 +115,66 @@ import Testing
         #expect(bad["outcome"]?.stringValue == "rejected")
     }
 }
+
+/// Raw HTTP/1.1 over a socket: pipelining, HTTP/1.0, malformed requests.
+@Suite struct SimRawHTTPTests {
+    /// Sends `request` bytes and reads until the server closes or `timeout` passes.
+    static func exchange(port: Int, _ request: String, timeout: Double = 10) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = Array(request.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func post(_ body: String, close: Bool) -> String {
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + (close ? "Connection: close\r\n" : "") + "\r\n" + body
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await withSim { sim, _ in
+            let a = #"{"model":"m","messages":[{"role":"user","content":"first"}],"stream":true,"max_tokens":3}"#
+            let b = #"{"model":"m","messages":[{"role":"user","content":"second"}],"max_tokens":2}"#
+            let port = sim.port
+            let text = await Task.detached { Self.exchange(port: port, Self.post(a, close: false) + Self.post(b, close: true)) }.value
+            let first = try #require(text.range(of: "data: [DONE]"))
+            let second = try #require(text.range(of: #""object":"chat.completion""#))
+            #expect(first.lowerBound < second.lowerBound)
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+            #expect(text.contains("transfer-encoding: chunked"))
+            #expect(text.contains("0\r\n\r\nHTTP/1.1 200 OK"))
+        }
+    }
+
+    @Test func malformedHTTPGets400AndClose() async throws {
+        try await withSim { sim, _ in
+            let port = sim.port
+            let text = await Task.detached { Self.exchange(port: port, "NOT-HTTP garbage\r\n\r\n") }.value
+            #expect(text.hasPrefix("HTTP/1.1 400"))
+        }
+    }
+
+    @Test func http10ClosesAfterTheResponse() async throws {
+        try await withSim { sim, _ in
+            let port = sim.port
+            let text = await Task.detached { Self.exchange(port: port, "GET /health HTTP/1.0\r\n\r\n") }.value
+            #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(text.contains("connection: close"))
+            #expect(text.hasSuffix(#"{"status":"ok"}"#))
+        }
+    }
+}

@@ -65,10 +65,9 @@ extension SimEngine {
         stats.activeStreams += 1
         stats.peakStreams = max(stats.peakStreams, stats.activeStreams)
         if request.stream {
-            var h = HTTPHeaders([("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")])
-            if let requestID { h.add(name: "x-request-id", value: requestID) }
-            handler.sendHead(status: .ok, headers: h)
-            handler.flush()
+            var h = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
+            if let requestID { h.append(("x-request-id", requestID)) }
+            handler.sendStreamHead(headers: h)
         }
         let job = SimJob(id: id, promptTokens: count, outputTokens: plan.tokenCount, blockHashes: blocks)
         if faults.slowFirstTokenNs > 0 {

@@ -55,8 +55,8 @@ extension SimEngine {
         s.written += tokens
         stats.tokenEvents += tokens
         if end {
-            s.handler.sendEnd()
             finish(s, outcome: "complete", status: 200)
+            s.handler.responseEnded()
         }
     }
 

@@ -9,6 +9,9 @@ public enum SimLorem {
         "leo", "mi", "dui", "sem", "quam", "eget", "erat", "odio", "ante", "arcu", "nibh", "urna", "diam",
     ]
     static let capitalized: [String] = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }
+    // Precomputed so that a token costs no string building on the hot path.
+    static let spaced: [String] = words.map { " " + $0 }
+    static let spacedCapitalized: [String] = capitalized.map { " " + $0 }
 
     @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
         var z = x &+ 0x9E37_79B9_7F4A_7C15
@@ -27,7 +30,7 @@ public enum SimLorem {
         let h = mix(seed ^ UInt64(i) ^ 0x5157)
         let w = Int(h % UInt64(words.count))
         if i == 0 { return capitalized[w] }
-        if isStop(i - 1, seed: seed) && !isStop(i - 2, seed: seed) { return " " + capitalized[w] }
-        return " " + words[w]
+        if isStop(i - 1, seed: seed) && !isStop(i - 2, seed: seed) { return spacedCapitalized[w] }
+        return spaced[w]
     }
 }

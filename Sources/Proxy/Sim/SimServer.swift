@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -47,7 +50,10 @@ public final class SimServer: Sendable {
     }
 
     /// The base URL of the OpenAI-compatible API, e.g. `http://127.0.0.1:PORT/v1`.
-    public var baseURL: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/v1" }
+    public var baseURL: String { rootURL + "/v1" }
+
+    /// The server's root URL, e.g. `http://127.0.0.1:PORT` (the Anthropic SDK's base URL).
+    public var rootURL: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// Starts a simulator serving `profile` on `host:port` (port 0: any free port).
     public static func start(profile: SimProfile, host: String = "127.0.0.1", port: Int = 0, seed: UInt64 = 0,
@@ -74,7 +80,7 @@ public final class SimServer: Sendable {
                 .childChannelOption(.maxMessagesPerRead, value: 4)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                         try channel.pipeline.syncOperations.addHandler(SimHTTPHandler(engine: engine))
                     }
                 }
@@ -91,7 +97,13 @@ public final class SimServer: Sendable {
 
     /// The counters so far.
     public func stats() async throws -> SimStats {
-        try await engine.loop.submit { [engine] in engine.stats }.get()
+        try await engine.loop.submit { [engine] in
+            var s = engine.stats
+            var ts = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+            s.loopCPUTimeNs = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+            return s
+        }.get()
     }
 
     /// Stops listening, ends the streams in flight, flushes the trace and frees the event loop.

@@ -26,6 +26,8 @@ public struct SimStats: Sendable, Equatable {
     public var reanchoredSteps = 0
     /// Bytes of response bodies written.
     public var bodyBytes = 0
+    /// CPU time the simulator's event-loop thread has used, ns (`CLOCK_THREAD_CPUTIME_ID`).
+    public var loopCPUTimeNs: Int64 = 0
 
     /// No counts yet.
     public init() {}

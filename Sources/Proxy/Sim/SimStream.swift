@@ -56,11 +56,14 @@ final class SimStream {
 
     /// Renders token `index` (and the closing events when it is the last) into a buffer.
     func render(index: Int, last: Bool) -> ByteBuffer {
-        var b = handler.allocate(index == 0 || last ? 2048 : 192)
+        var b = handler.allocate(index == 0 || last ? 2048 : 224)
+        let chunk = b.beginChunk()
         if index == 0 { renderer.start(usage: usage, into: &b) }
         if faults.malformedAfter == index { renderer.malformedEvent(into: &b) }
         renderer.token(index, into: &b)
         if last { renderer.end(usage: usage, into: &b) }
+        b.endChunk(chunk)
+        if last { b.writeLastChunk() }
         return b
     }
 
