@@ -24,6 +24,8 @@ struct Tapedeck: AsyncParsableCommand {
             MCPStdioCommand.self,
             BenchCommand.self,
             SimCommand.self,
+            LoadCommand.self,
+            SweepCommand.self,
             TestCommand.self,
             ProfileCommand.self,
             DiffCommand.self,

@@ -33,9 +33,9 @@ import Testing
         #expect(m.errors == ["http_503": 1])
         #expect(abs(m.errorRate - 1.0 / 3) < 1e-12)
         #expect(m.usageCounted == 1)
-        #expect(m.distributions[.ttft]?.count == 2)
+        #expect(m.summaries[.ttft]?.count == 2)
         #expect(m.percentile(.ttft, 50) == 1)
-        #expect(m.distributions[.dispatchLag]?.count == 3)
+        #expect(m.summaries[.dispatchLag]?.count == 3)
         // Throughput: 10 + 2 tokens inside the 10 s window.
         #expect(abs(m.throughput - 1.2) < 1e-12)
     }
@@ -61,5 +61,13 @@ import Testing
         #expect(d.mean == 4)
         #expect(d.min == 1 && d.max == 10 && d.count == 5)
         #expect(Distribution([]).count == 0 && Distribution([]).p(50) == nil)
+    }
+
+    @Test func compactSummaryMatchesNumPy() throws {
+        let d = try #require(MetricSummary(sorted: [1, 2, 3, 4, 10]))
+        #expect(d[25] == 2)
+        #expect(abs(d[95]! - 8.8) < 1e-12)
+        #expect(d.mean == 4 && d.min == 1 && d.max == 10 && d.count == 5)
+        #expect(MetricSummary(sorted: []) == nil)
     }
 }

@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run release-mode benchmarks (build with -c release).",
-        subcommands: [BenchCassette.self, BenchProxy.self, BenchSim.self]
+        subcommands: [BenchCassette.self, BenchProxy.self, BenchSim.self, BenchServe.self, BenchLoad.self, BenchSweepCheck.self]
     )
 }

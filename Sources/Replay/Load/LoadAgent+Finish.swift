@@ -13,6 +13,9 @@ extension LoadAgent {
         if kind == nil, let s = f.status, s != 200 {
             kind = "http_\(s)"
             detailText = String(decoding: f.errorBody, as: UTF8.self).split(separator: "\n").first.map(String.init)
+        } else if kind == nil, !f.eventStream {
+            kind = "not_streamed"
+            detailText = "the server answered without text/event-stream although stream was true"
         } else if kind == nil, !f.analyzer.sawTerminalEvent {
             kind = "incomplete"
             detailText = "the stream ended without its final event"
@@ -20,7 +23,7 @@ extension LoadAgent {
         let facts = f.analyzer.facts
         let r = RequestResult(
             agent: index, trajectory: trajectoryIndex, instance: instance, turn: turnIndex, requestId: f.requestId,
-            scheduledNs: f.scheduledNs, connectNs: f.connectNs, sentNs: f.sentNs, headNs: f.headNs,
+            scheduledNs: f.scheduledNs, connectNs: f.connectNs, connectedNs: f.connectNs.map { _ in f.readyConnectedNs }, sentNs: f.sentNs, headNs: f.headNs,
             firstTokenNs: facts.ttftNs, firstOutputNs: facts.ttfoNs, tokenEventNs: facts.tokenNs, endNs: t,
             status: f.status, errorKind: kind, errorDetail: detailText,
             outputTokens: facts.usage?.output ?? facts.tokenNs.count, inputTokens: facts.usage?.input ?? 0,
@@ -39,7 +42,7 @@ extension LoadAgent {
         let t = MonoClock.now()
         let r = RequestResult(
             agent: index, trajectory: trajectoryIndex, instance: instance, turn: turnIndex, requestId: "",
-            scheduledNs: dueNs, connectNs: nil, sentNs: t, headNs: nil, firstTokenNs: nil, firstOutputNs: nil,
+            scheduledNs: dueNs, connectNs: nil, connectedNs: nil, sentNs: t, headNs: nil, firstTokenNs: nil, firstOutputNs: nil,
             tokenEventNs: [], endNs: t, status: nil, errorKind: kind, errorDetail: detail, outputTokens: 0, inputTokens: 0,
             cachedTokens: 0, reasoningTokens: 0, usageCounted: false, finishReason: nil, bytesSent: 0, bytesReceived: 0,
             events: 0, readyNs: t)

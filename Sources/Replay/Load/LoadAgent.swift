@@ -30,10 +30,12 @@ final class LoadAgent: @unchecked Sendable {  // Confined to `loop`: every acces
         var scheduledNs: Int64
         var readyNs: Int64
         var connectNs: Int64?
+        var readyConnectedNs: Int64
         var sentNs: Int64
         var bytesSent: Int
         var headNs: Int64?
         var status: Int?
+        var eventStream = false
         var analyzer: ResponseAnalyzer
         var bytesIn = 0
         var errorBody: [UInt8] = []
@@ -138,7 +140,7 @@ final class LoadAgent: @unchecked Sendable {  // Confined to `loop`: every acces
         for b in pieces { ch.write(b, promise: nil) }
         ch.flush()
         let info = ctx.requestInfo[turn.dialect] ?? RequestInfo(method: "POST", path: turn.path, body: nil)
-        var f = InFlight(requestId: requestId, scheduledNs: dueNs, readyNs: ready, connectNs: connectNs, sentNs: sent,
+        var f = InFlight(requestId: requestId, scheduledNs: dueNs, readyNs: ready, connectNs: connectNs, readyConnectedNs: connectedNs, sentNs: sent,
                          bytesSent: length + head.utf8.count, analyzer: ResponseAnalyzer(request: info))
         f.timeout = loop.scheduleTask(in: .nanoseconds(ctx.config.requestTimeoutNs)) { self.timedOut(requestId) }
         flight = f
@@ -185,6 +187,7 @@ final class LoadAgent: @unchecked Sendable {  // Confined to `loop`: every acces
         flight?.headNs = t
         flight?.status = status
         let ct = headers.first { $0.name == "content-type" }?.value
+        flight?.eventStream = ct?.lowercased().hasPrefix("text/event-stream") ?? false
         let ce = headers.first { $0.name == "content-encoding" }?.value
         flight?.analyzer.head(status: status, contentType: ct, contentEncoding: ce)
     }

@@ -14,8 +14,10 @@ public struct RequestResult: Sendable {
     public var requestId: String
     /// When it was due.
     public var scheduledNs: Int64
-    /// When its connection was opened, if it needed a new one.
+    /// When its connection started to open, if it needed a new one.
     public var connectNs: Int64?
+    /// When that connection was established.
+    public var connectedNs: Int64?
     /// When the first request byte was written.
     public var sentNs: Int64
     /// When the response head arrived.
@@ -74,7 +76,7 @@ public struct RequestResult: Sendable {
         o["sent_us"] = us(sentNs)
         o["end_us"] = us(endNs)
         o["dispatch_lag_s"] = .double(Double(dispatchLagNs / 1000) / 1e6)
-        o["connect_s"] = connectNs.map { sec(sentNs, from: $0) } ?? .null
+        o["connect_s"] = connectNs.map { sec(connectedNs, from: $0) } ?? .null
         o["ttft_s"] = sec(firstTokenNs, from: sentNs)
         o["ttfo_s"] = sec(firstOutputNs, from: sentNs)
         o["e2e_s"] = sec(tokenEventNs.last, from: sentNs)

@@ -17,8 +17,9 @@ struct CompiledBody {
 ///
 /// The model, streaming, usage reporting and output length are set by the policy; the bulky
 /// members (each message, the tools, the system prompt) become interned pieces, so turns that
-/// resend the same history share its bytes; the nonce goes at the start of the first text of
-/// the system prompt or first message.
+/// resend the same history share its bytes. The nonce goes at the start of the first text of
+/// the system prompt (or first message) and before the first tool's description, so that it
+/// leads the rendered prompt whichever of the two a chat template puts first.
 struct BodyCompiler {
     var interner = ByteInterner()
 
@@ -61,6 +62,21 @@ struct BodyCompiler {
         }
     }
 
+    /// The tools with the nonce marker before the first tool's description (added when it has none),
+    /// for templates that render tool definitions before the system prompt.
+    static func markTools(_ v: JSON) -> JSON? {
+        guard case .array(var tools) = v, case .object(var first)? = tools.first else { return nil }
+        let marker = String(decoding: Nonce.marker, as: UTF8.self)
+        if case .object(var fn)? = first["function"] {
+            fn["description"] = .string(marker + (fn["description"]?.stringValue ?? ""))
+            first["function"] = .object(fn)
+        } else {
+            first["description"] = .string(marker + (first["description"]?.stringValue ?? ""))
+        }
+        tools[0] = .object(first)
+        return .array(tools)
+    }
+
     /// The value with the nonce marker put before its first text; `nil` when it has no text.
     static func mark(_ v: JSON) -> JSON? {
         switch v {
@@ -87,9 +103,9 @@ struct BodyCompiler {
         }
         func emit(_ bytes: [UInt8]) { flush(); out.pieces.append(.bytes(interner.intern(bytes))) }
         /// Serializes `v`, splitting at the nonce marker when `withNonce` and one was placed.
-        func emitValue(_ v: JSON, withNonce: Bool, prefix: [UInt8] = []) {
+        func emitValue(_ v: JSON, withNonce: Bool, prefix: [UInt8] = [], marking: (JSON) -> JSON? = Self.mark) {
             var bytes = prefix
-            if withNonce, let marked = Self.mark(v) {
+            if withNonce, let marked = marking(v) {
                 marked.write(into: &bytes)
                 if let at = Self.find(Nonce.marker, in: bytes) {
                     pending += bytes[..<at]
@@ -127,6 +143,8 @@ struct BodyCompiler {
                     out.pieces.append(.bytes(interner.intern(plain)))
                 }
                 pending.append(UInt8(ascii: "]"))
+            } else if key == "tools" {
+                emitValue(value, withNonce: true, marking: Self.markTools)
             } else if Self.wholeValueKeys.contains(key) || nonceHere {
                 emitValue(value, withNonce: nonceHere)
             } else {

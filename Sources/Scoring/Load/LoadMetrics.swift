@@ -27,8 +27,8 @@ public struct LoadMetrics: Sendable {
     public var throughput: Double
     /// Requests completed per second inside the window.
     public var requestRate: Double
-    /// The distributions, by metric.
-    public var distributions: [LoadMetric: Distribution]
+    /// Count, mean, extremes and standard percentiles, by metric.
+    public var summaries: [LoadMetric: MetricSummary]
     var sorted: [LoadMetric: [Double]]
 
     /// Computes the metrics of `samples` over `window`.
@@ -77,14 +77,14 @@ public struct LoadMetrics: Sendable {
         self.cachedTokens = cached
         self.throughput = window.seconds > 0 ? windowTokens / window.seconds : 0
         self.requestRate = window.seconds > 0 ? Double(completions) / window.seconds : 0
-        var dists: [LoadMetric: Distribution] = [:]
+        var dists: [LoadMetric: MetricSummary] = [:]
         var sorted: [LoadMetric: [Double]] = [:]
         for (m, v) in values {
             let s = v.sorted()
             sorted[m] = s
-            if !s.isEmpty { dists[m] = Distribution(s) }
+            if let d = MetricSummary(sorted: s) { dists[m] = d }
         }
-        self.distributions = dists
+        self.summaries = dists
         self.sorted = sorted
     }
 
@@ -102,4 +102,17 @@ public struct LoadMetrics: Sendable {
 
     /// The sorted values of a metric (for histograms and charts).
     public func values(_ metric: LoadMetric) -> [Double] { sorted[metric] ?? [] }
+
+    /// `count + 1` evenly spaced quantiles (0…100 %) of a metric, for distribution charts.
+    public func quantiles(_ metric: LoadMetric, count: Int = 100) -> [Double] {
+        guard let s = sorted[metric], !s.isEmpty, count > 0 else { return [] }
+        return (0...count).map { Percentiles.ofSorted(s, Double($0) * 100 / Double(count))! }  // s is non-empty, p in 0…100.
+    }
+
+    /// The same metrics without the raw values (percentiles beyond the standard ones are then unavailable).
+    public func withoutSamples() -> LoadMetrics {
+        var m = self
+        m.sorted = [:]
+        return m
+    }
 }

@@ -25,16 +25,18 @@ public struct LoadSample: Sendable, Equatable {
     public var usageCounted: Bool
     /// Why the request failed (`http_429`, `http_5xx`, `timeout`, …); `nil` for success.
     public var errorKind: String?
+    /// The client's own lateness when it is known apart from the schedule (connection waits excluded), ns.
+    public var clientLagNs: Int64?
 
     /// A sample; `tokenEventNs` must be ascending.
     public init(scheduledNs: Int64, sentNs: Int64, firstTokenNs: Int64? = nil, firstOutputNs: Int64? = nil,
                 tokenEventNs: [Int64] = [], endNs: Int64, outputTokens: Int = 0, inputTokens: Int = 0,
-                cachedTokens: Int = 0, usageCounted: Bool = false, errorKind: String? = nil) {
+                cachedTokens: Int = 0, usageCounted: Bool = false, errorKind: String? = nil, clientLagNs: Int64? = nil) {
         self.scheduledNs = scheduledNs; self.sentNs = sentNs
         self.firstTokenNs = firstTokenNs; self.firstOutputNs = firstOutputNs
         self.tokenEventNs = tokenEventNs; self.endNs = endNs
         self.outputTokens = outputTokens; self.inputTokens = inputTokens; self.cachedTokens = cachedTokens
-        self.usageCounted = usageCounted; self.errorKind = errorKind
+        self.usageCounted = usageCounted; self.errorKind = errorKind; self.clientLagNs = clientLagNs
     }
 
     /// Whether the request succeeded.
@@ -51,8 +53,9 @@ public struct LoadSample: Sendable, Equatable {
     public var e2e: Double? { lastTokenNs.map { Double($0 - sentNs) / 1e9 } }
     /// Scheduled end to end: last event minus the scheduled send time, seconds (exposes client lag).
     public var scheduledE2E: Double? { lastTokenNs.map { Double($0 - scheduledNs) / 1e9 } }
-    /// How late the request left against its schedule, seconds (never negative).
-    public var dispatchLag: Double { Double(max(0, sentNs - scheduledNs)) / 1e9 }
+    /// How late the client sent the request, seconds (never negative): ``clientLagNs`` when
+    /// known, else sent − scheduled.
+    public var dispatchLag: Double { Double(max(0, clientLagNs ?? (sentNs - scheduledNs))) / 1e9 }
 
     /// Output speed in tokens/s after the first token: (N_out − 1) / (t_last − t_first).
     /// `nil` when fewer than two tokens or all events arrived at once.
