@@ -18,16 +18,23 @@ extension BenchProxy {
     /// Starts this binary as a Tapedeck proxy child (`bench proxy --proxy-child`), recording to
     /// `record` or not recording at all, and waits for its port.
     static func spawnTapedeck(name: String, upstream: String, record: String?, dir: String) throws -> Target {
+        try spawnChild(name: name, args: ["bench", "proxy", "--proxy-child", "--upstream", upstream] + (record.map { ["--proxy-record", $0] } ?? []),
+                       dir: dir)
+    }
+
+    /// Starts this binary with `args` (stderr to a log in `dir`) and waits until it prints
+    /// `listening on http://127.0.0.1:PORT`.
+    static func spawnChild(name: String, args: [String], dir: String) throws -> Target {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let log = dir + "/\(name).log"
+        let log = dir + "/\(name.replacingOccurrences(of: " ", with: "-")).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["bench", "proxy", "--proxy-child", "--upstream", upstream] + (record.map { ["--proxy-record", $0] } ?? [])
+        p.arguments = args
         p.standardError = FileHandle(forWritingAtPath: log)
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if let r = text.range(of: "listening on http://127.0.0.1:") {
@@ -38,7 +45,7 @@ extension BenchProxy {
             usleep(20_000)
         }
         p.terminate()
-        throw CLIError.failed("the \(name) proxy did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        throw CLIError.failed("\(name) did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
     /// Starts nginx as a reverse proxy to the upstream with `proxy_buffering off`, upstream

@@ -52,7 +52,7 @@ struct BenchServe: AsyncParsableCommand {
         var results: [String: Client.Result] = [:]
         for (name, args) in [("baseline", ["bench", "serve", "--static-child", "--cassette", path]),
                              ("tapedeck serve", ["serve", path, "--listen", "127.0.0.1:0", "--timing", "instant", "--allow-repeats", "--log-level", "error"])] {
-            let t = try Self.spawn(name: name, args: args, dir: dir)
+            let t = try BenchProxy.spawnChild(name: name, args: args, dir: dir)
             defer { t.stop() }
             let r = try await Client.throughput(port: t.port, bodies: requests, connections: connections, window: window,
                                                 requireReplayHeader: name != "baseline", group: group)
@@ -61,7 +61,7 @@ struct BenchServe: AsyncParsableCommand {
         }
 
         // Recorded timing: every stream plays a distinct recorded exchange, with its own recorded gaps.
-        let t = try Self.spawn(name: "tapedeck serve (recorded)", args: ["serve", path, "--listen", "127.0.0.1:0", "--timing", "recorded", "--log-level", "error"], dir: dir)
+        let t = try BenchProxy.spawnChild(name: "tapedeck serve (recorded)", args: ["serve", path, "--listen", "127.0.0.1:0", "--timing", "recorded", "--log-level", "error"], dir: dir)
         defer { t.stop() }
         let count = min(exchanges.count, streams * rounds)
         let timing = try await Client.timing(port: t.port, exchanges: Array(exchanges.prefix(count)), streams: streams, group: group)
@@ -80,31 +80,6 @@ struct BenchServe: AsyncParsableCommand {
 
     func progress(_ s: String) {
         if !json { FileHandle.standardError.write(Data(("  … " + s + "\n").utf8)) }
-    }
-
-    /// Starts this binary with `args` and waits until it prints its listening address.
-    static func spawn(name: String, args: [String], dir: String) throws -> BenchProxy.Target {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let log = dir + "/\(name.replacingOccurrences(of: " ", with: "-")).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.standardError = FileHandle(forWritingAtPath: log)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let r = text.range(of: "listening on http://127.0.0.1:") {
-                let port = Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0
-                return BenchProxy.Target(name: name, port: port, process: p)
-            }
-            if !p.isRunning { break }
-            usleep(20_000)
-        }
-        p.terminate()
-        throw CLIError.failed("\(name) did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
     /// The baseline server: answers every request with the first recorded response, in its

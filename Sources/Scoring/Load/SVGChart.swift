@@ -52,7 +52,20 @@ public struct SVGChart: Sendable {
         let pw = Double(width) - l - r, ph = Double(height) - t - b
         let xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.map(\.y) } + rules.map(\.y)
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" class=\"chart\">"
+        // The legend goes below the x axis label, in as many rows as it needs, so it never covers data.
+        var legend: [(x: Double, row: Int, series: Series)] = []
+        if series.count > 1 {
+            var lx = l, row = 0
+            for s in series {
+                let w = 22 + Double(s.name.count) * 6.2
+                if lx + w > l + pw, lx > l { lx = l; row += 1 }
+                legend.append((lx, row, s))
+                lx += w
+            }
+        }
+        let legendHeight = legend.isEmpty ? 0 : (legend.map(\.row).max() ?? 0) * 15 + 22
+        let fullHeight = height + legendHeight
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(fullHeight)\" viewBox=\"0 0 \(width) \(fullHeight)\" class=\"chart\">"
         out += "<text x=\"\(l)\" y=\"20\" class=\"title\">\(HTML.escape(title))</text>"
         guard let x0 = xs.min(), let x1 = xs.max(), let yMaxData = ys.max() else {
             return out + "<text x=\"\(l + 10)\" y=\"\(t + ph / 2)\" class=\"axis\">no data</text></svg>"
@@ -98,13 +111,10 @@ public struct SVGChart: Sendable {
             }
         }
         // Legend.
-        var lx = l + 8, ly = t + 4
-        for s in series where series.count > 1 {
-            let w = 22 + Double(s.name.count) * 6.2
-            if lx + w > l + pw { lx = l + 8; ly += 15 }
+        for (lx, row, s) in legend {
+            let ly = Double(height) + 4 + Double(row) * 15
             out += "<rect x=\"\(f(lx))\" y=\"\(f(ly))\" width=\"10\" height=\"10\" fill=\"\(s.color)\"/>"
             out += "<text x=\"\(f(lx + 14))\" y=\"\(f(ly + 9))\" class=\"legend\">\(HTML.escape(s.name))</text>"
-            lx += w
         }
         return out + "</svg>"
     }
