@@ -17,7 +17,12 @@ extension RunCommand {
         let plan = Self.replayPlan(recordedMeta: launch.headerMeta, upstream: proxy.upstream, environment: env)
         try await launch.start()
         let child: ChildProcess
-        do { child = try ChildProcess(command: command, environment: plan.childEnvironment(base: launch.proxy.baseURL)) } catch {
+        var childEnv = plan.childEnvironment(base: launch.proxy.baseURL)
+        if launch.mode == .none {
+            // Offline replay needs no credentials, but the SDKs refuse to start without a key: give them a dummy one.
+            for key in Self.apiKeyVariables where env[key] == nil { childEnv[key] = Self.dummyAPIKey }
+        }
+        do { child = try ChildProcess(command: command, environment: childEnv) } catch {
             await launch.proxy.shutdownClient()
             throw CLIError.input(error.description)
         }
@@ -36,6 +41,11 @@ extension RunCommand {
         let code = child.exitCode ?? 1
         if code != 0 { throw ExitCode(code) }
     }
+
+    /// API-key variables that `run --replay` in mode none sets to ``dummyAPIKey`` when they are unset.
+    static let apiKeyVariables = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    /// The placeholder key an offline replay hands the agent's SDK.
+    static let dummyAPIKey = "tapedeck-replay-no-key-needed"
 
     /// The base-URL layout of the recording (from its header's routes), so replayed paths match.
     static func replayPlan(recordedMeta: JSONObject, upstream: String?, environment: [String: String]) -> AgentEnvironment.Plan {

@@ -1,0 +1,1 @@
+../Tests/ScoringTests/Fixtures/weather_agent.py
