@@ -188,4 +188,29 @@ struct ForwardFeatureTests {
         #expect(health.status == 200)
         #expect((try? JSON.parse(health.body))?["status"]?.stringValue == "ok")
     }
+
+    /// Regression: an admin listener off loopback (allowed once --auth-token is set) answered anyone.
+    /// The handler is served on 127.0.0.1 here, with the token it gets when its address is not loopback.
+    @Test("an admin listener with a token refuses requests without it")
+    func adminNeedsTheToken() async throws {
+        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, drain: .milliseconds(100)),
+                                handler: AdminHandler(metrics: ProxyMetrics(recorder: nil), failClosed: false, authToken: "s3cret-token"))
+        try await server.start()
+        defer { server.shutdown() }
+        let base = "http://127.0.0.1:\(server.port!)"  // started above
+        let none = try await TestClient.send(base + "/metrics", method: .GET, headers: [])
+        #expect(none.status == 401)
+        #expect(!none.text.contains("tapedeck_"))
+        let wrong = try await TestClient.send(base + "/metrics", method: .GET, headers: [("authorization", "Bearer nope")])
+        #expect(wrong.status == 401)
+        let bearer = try await TestClient.send(base + "/metrics", method: .GET, headers: [("authorization", "Bearer s3cret-token")])
+        #expect(bearer.status == 200 && bearer.text.contains("tapedeck_active_streams"))
+        let inPath = try await TestClient.send(base + "/t/s3cret-token/healthz", method: .GET, headers: [])
+        #expect(inPath.status == 200)
+        let open = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, drain: .milliseconds(100)),
+                              handler: AdminHandler(metrics: ProxyMetrics(recorder: nil), failClosed: false))
+        try await open.start()
+        defer { open.shutdown() }
+        #expect(try await TestClient.send("http://127.0.0.1:\(open.port!)/metrics", method: .GET, headers: []).status == 200)  // started above
+    }
 }

@@ -155,6 +155,7 @@ struct RecordCLITests {
         (["record", "-o", "/nonexistent-dir/x.cassette", "--upstream", "http://h"], "cannot open"),
         (["record", "-o", "x.cassette", "--config", "/nonexistent.yaml"], "cannot read config"),
         (["record", "-o", "x.cassette", "--upstream", "http://h", "--drain", "-1"], "--drain"),
+        (["record", "-o", "x.cassette", "--upstream", "http://h", "--log-level", "loud"], "unknown --log-level 'loud'"),
         (["run", "--record", "x.cassette", "--upstream", "http://h"], "no agent command"),
         (["run", "--record", "x.cassette", "--upstream", "http://h", "--", "no-such-command-xyz"], "command not found"),
         (["mcp-stdio", "-o", "x.cassette"], "no server command"),

@@ -104,4 +104,39 @@ import TestSupport
         try CassetteFile.read(path: path, mode: .raw) { if $0.json["type"] == "blob" { blobs += 1 } }
         #expect(blobs == 2)
     }
+
+    /// Regression: from the third `--append` run on, trajectory ids reused the second run's `t2-` prefix.
+    @Test func everyAppendedRunGetsItsOwnTrajectoryPrefix() throws {
+        let dir = TempDir()
+        let path = dir.file("c.cassette")
+        var trajectories = ["t0001", "t0002", "t2-0001", "team-a"]
+        for run in 3...4 {
+            let rec = try CassetteRecorder(path: path, header: Self.header, append: run > 3)
+            if run == 3 {
+                for (k, t) in trajectories.enumerated() {
+                    var ex = exchange(k + 1)
+                    ex.trajectory = t
+                    rec.record(.exchange(ex))
+                }
+            }
+            rec.finish()
+            rec.flush(endFrame: true)
+            let scan = try ExistingCassette.scan(path: path)
+            #expect(scan.runs == run - 1, "after run \(run - 1)")
+            let next = "t\(scan.runs + 1)-0001"
+            #expect(!trajectories.contains(next))
+            // Record one exchange of the next run, as the linker would name it.
+            let rec2 = try CassetteRecorder(path: path, header: Self.header, append: true)
+            var ex = exchange(10 + run)
+            ex.trajectory = next
+            rec2.record(.exchange(ex))
+            rec2.finish()
+            rec2.flush(endFrame: true)
+            trajectories.append(next)
+        }
+        #expect(ExistingCassette.runNumber(ofTrajectory: "t0001") == 1)
+        #expect(ExistingCassette.runNumber(ofTrajectory: "t12-0003") == 12)
+        #expect(ExistingCassette.runNumber(ofTrajectory: "team-a") == nil)
+        #expect(ExistingCassette.runNumber(ofTrajectory: "t1-0001") == nil)
+    }
 }

@@ -66,6 +66,10 @@ struct ReplayModeTests {
         #expect(hit.headers.first(name: "x-tapedeck-replay") == "x000001")
         let again = try await Self.ask(s.baseURL, "What is the weather?")
         #expect(again.status == 404, "each recorded answer plays once")
+        // Regression: this miss used to read "first difference at (none): recorded null, live null".
+        let againMsg = (try JSON.parse(again.body))["error"]?["message"]?.stringValue ?? ""
+        #expect(againMsg.contains("was recorded 1 time(s) and every recorded answer has been played"), "\(againMsg)")
+        #expect(againMsg.contains("--allow-repeats") && !againMsg.contains("(none)"))
         let miss = try await Self.ask(s.baseURL, "What is the time?")
         #expect(miss.status == 404)
         let err = try JSON.parse(miss.body)

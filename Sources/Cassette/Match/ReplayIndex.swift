@@ -42,6 +42,9 @@ public struct ReplayIndex: Sendable {
         }
     }
 
+    /// How many recorded exchanges share this fingerprint (played or not).
+    public func recordedCount(_ f: RequestFingerprint) -> Int { queues[f.key]?.count ?? 0 }
+
     /// The number of recorded exchanges not yet played.
     public var unplayed: Int { played.filter { !$0 }.count }
 

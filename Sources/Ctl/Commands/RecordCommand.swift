@@ -59,6 +59,9 @@ struct ProxyCLIOptions: ParsableArguments {
 
     /// Merges the config file, the defaults and the flags into proxy options.
     func makeOptions(defaultRoutes: [(String, String)], defaultListen: String = "127.0.0.1:8080") throws -> RecordingProxyOptions {
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
+            throw CLIError.input("unknown --log-level '\(logLevel)'; use trace, debug, info, notice, warning, error or critical")
+        }
         do {
             let file = try config.map { path throws(ProxyConfigError) in try ProxyConfigFile.load(path: path) } ?? ProxyConfigFile()
             var o = RecordingProxyOptions()

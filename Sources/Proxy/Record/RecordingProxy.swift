@@ -68,7 +68,9 @@ public final class RecordingProxy: Sendable {
                             handler: wrap?(handler) ?? handler, group: group, logger: logger)
         if let host = options.adminHost, let port = options.adminPort {
             admin = HTTPServer(configuration: .init(host: host, port: port, drain: .seconds(1)),
-                               handler: AdminHandler(metrics: metrics, failClosed: options.failClosed), group: group, logger: logger)
+                               handler: AdminHandler(metrics: metrics, failClosed: options.failClosed,
+                                                     authToken: RecordingProxyOptions.isLoopback(host) ? nil : options.authToken),
+                               group: group, logger: logger)
         } else {
             admin = nil
         }
@@ -124,16 +126,24 @@ enum ExistingCassette {
 
     static func scan(path: String) throws -> Summary {
         var s = Summary()
-        var prefixes: Set<String> = []
         try CassetteFile.read(path: path, mode: .raw) { line in
             guard line.json["type"]?.stringValue == "exchange" else { return }
             if let id = line.json["id"]?.stringValue, id.first == "x", let n = Int(id.dropFirst()) { s.lastExchangeNumber = max(s.lastExchangeNumber, n) }
-            if let t = line.json["trajectory"]?.stringValue, t.first == "t" {
-                let p = t.prefix { !$0.isNumber || $0 == "t" }
-                prefixes.insert(String(p))
-            }
+            if let t = line.json["trajectory"]?.stringValue, let run = runNumber(ofTrajectory: t) { s.runs = max(s.runs, run) }
         }
-        s.runs = max(1, prefixes.count)
+        s.runs = max(1, s.runs)
         return s
+    }
+
+    /// The recording run an automatically linked trajectory id belongs to: `t0001` is run 1,
+    /// `t3-0002` run 3 (each `--append` run uses the next number); nil for explicit session ids.
+    static func runNumber(ofTrajectory t: String) -> Int? {
+        guard t.first == "t" else { return nil }
+        let rest = t.dropFirst()
+        if let dash = rest.firstIndex(of: "-") {
+            guard let n = Int(rest[..<dash]), n >= 2, Int(rest[rest.index(after: dash)...]) != nil else { return nil }
+            return n
+        }
+        return Int(rest) != nil ? 1 : nil
     }
 }

@@ -126,8 +126,15 @@ public final class ReplayEngine: HTTPHandler, Sendable {
                 forward.handle(exchange)
                 return
             }
-            let diff = index.withLock { RequestDiff.explain(f, in: $0) }
-            let message = "tapedeck cassette_miss: " + (diff?.message ?? "no recorded request matches \(live.request.method) \(path.rest); the cassette has nothing to compare it with")
+            let (diff, used) = index.withLock { (RequestDiff.explain(f, in: $0), $0.recordedCount(f)) }
+            let message: String
+            if used > 0 {
+                // The request is in the cassette, but the agent sent it more often than when it was recorded.
+                message = "tapedeck cassette_miss: \(live.request.method) \(path.rest) was recorded \(used) time(s) and every recorded answer "
+                    + "has been played; the agent sent it once more than in the recording (--allow-repeats lets recorded answers repeat)"
+            } else {
+                message = "tapedeck cassette_miss: " + (diff?.message ?? "no recorded request matches \(live.request.method) \(path.rest); the cassette has nothing to compare it with")
+            }
             stats.withLock { $0.misses += 1; $0.missMessages.append(message) }
             logger.warning("cassette miss", metadata: ["request": "\(live.request.method) \(path.rest)", "diff": "\(message)"])
             let e = ReplayErrors.miss(dialect: info.dialect == .unknown ? Self.dialect(forPath: path.rest) : info.dialect,
