@@ -36,6 +36,34 @@ struct RunAndStdioTests {
         #expect(exchanges.last?.request.headers.first("x-api-key") == Redactor.placeholder)
     }
 
+    /// Regression: a cassette recorded with --upstream and an /anthropic route replayed with the
+    /// /openai layout, so every OpenAI request missed.
+    @Test("run --replay gives each SDK the base URL its traffic was recorded under")
+    func replayKeepsTheRecordedLayout() async throws {
+        let up = try await UpstreamFixture.start { ex, _ in
+            UpstreamFixture.json(ex, #"{"id":"c","choices":[{"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#)
+        }
+        let dir = TempDir()
+        let cassette = dir.file("mixed.cassette")
+        func script(anthropicBase: String) -> String {
+            """
+            set -e
+            curl -sf -H 'content-type: application/json' -d '{"model":"m","messages":[{"role":"user","content":"hello"}]}' "$OPENAI_BASE_URL/chat/completions"
+            curl -sf -H 'content-type: application/json' \
+              -d '{"model":"c","max_tokens":5,"messages":[{"role":"user","content":"hello"}]}' "\(anthropicBase)/v1/messages" >/dev/null
+            """
+        }
+        let rec = try tapedeck(["run", "--record", cassette, "--upstream", up.url, "--route", "/anthropic=\(up.url)",
+                                "--", "/bin/sh", "-c", script(anthropicBase: "$TAPEDECK_PROXY_URL/anthropic")], timeout: 60)
+        #expect(rec.code == 0, "\(rec.stderr)")
+        up.stop()
+        let r = try tapedeck(["run", "--replay", cassette, "--", "/bin/sh", "-c",
+                              "echo \"anthropic=$ANTHROPIC_BASE_URL\"; " + script(anthropicBase: "$ANTHROPIC_BASE_URL")], timeout: 60)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("/anthropic\n") || r.stdout.contains("/anthropic "), "\(r.stdout)")
+        #expect(r.stderr.contains("2 hits, 0 misses"), "\(r.stderr)")
+    }
+
     @Test("run passes SIGTERM to the child and exits with the child's code")
     func runSignals() throws {
         let dir = TempDir()

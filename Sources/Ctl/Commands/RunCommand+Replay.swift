@@ -49,10 +49,12 @@ extension RunCommand {
 
     /// The base-URL layout of the recording (from its header's routes), so replayed paths match.
     static func replayPlan(recordedMeta: JSONObject, upstream: String?, environment: [String: String]) -> AgentEnvironment.Plan {
-        if let routes = recordedMeta["routes"]?.objectValue, routes["/openai"] != nil || routes["/anthropic"] != nil {
-            return AgentEnvironment.plan(upstream: nil, environment: environment)
+        if let routes = recordedMeta["routes"]?.objectValue {
+            // Each SDK gets the path its traffic was recorded under: its own route when the recording
+            // had one (run --record without --upstream, or record --route /anthropic=…), else '/'.
+            return AgentEnvironment.Plan(routes: [], openAIPath: routes["/openai"] != nil ? "/openai" : "/v1",
+                                         anthropicPath: routes["/anthropic"] != nil ? "/anthropic" : "")
         }
-        if recordedMeta["routes"] != nil { return AgentEnvironment.plan(upstream: "recorded", environment: environment) }
         return AgentEnvironment.plan(upstream: upstream, environment: environment)
     }
 }
