@@ -77,9 +77,6 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -95,7 +92,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Cassette", "Proxy", "TestSupport"]),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Cassette", "Proxy", "TestSupport"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Cassette", "Proxy", "TestSupport"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "CtlTests", dependencies: ["Cassette", "Proxy", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
