@@ -25,10 +25,15 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "Cassette",
             dependencies: [
-                "CLZ4",
+                "CLZ4", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -137,7 +137,8 @@ struct ForwardFeatureTests {
     func gzipPassThrough() async throws {
         let dir = TempDir()
         let plain = dir.file("p.json")
-        try #"{"choices":[{"message":{"content":"compressed"}}]}"#.write(toFile: plain, atomically: true, encoding: .utf8)
+        try #"{"id":"c1","model":"m","choices":[{"message":{"role":"assistant","content":"compressed"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":2}}"#
+            .write(toFile: plain, atomically: true, encoding: .utf8)
         #expect(try runProcess("/bin/sh", ["-c", "gzip -kn '\(plain)'"]).code == 0)
         let gz = try #require(FileManager.default.contents(atPath: plain + ".gz"))
         // Stands in for an upstream that honours Accept-Encoding: gzip.
@@ -158,6 +159,53 @@ struct ForwardFeatureTests {
         let ex = try #require(try CassetteFile.exchanges(path: cassette).exchanges.first)
         #expect(ex.response?.encoding == "gzip")
         #expect(ex.response?.body.bytes == [UInt8](gz))
+        // Regression: the facts of a compressed response were left empty; they come from the inflated bytes.
+        #expect(ex.facts.outputText == "compressed")
+        #expect(ex.facts.usage?.input == 7 && ex.facts.usage?.output == 2)
+        #expect(ex.facts.finishReason == "stop")
+    }
+
+    @Test("a gzip event stream is analysed chunk by chunk at the compressed chunks' times; a damaged one stays opaque")
+    func gzipStreamFacts() async throws {
+        let dir = TempDir()
+        let plain = dir.file("s.txt")
+        let events = chatToolStream.joined()
+        try events.write(toFile: plain, atomically: true, encoding: .utf8)
+        #expect(try runProcess("/bin/sh", ["-c", "gzip -kn '\(plain)'"]).code == 0)
+        let gz = [UInt8](try #require(FileManager.default.contents(atPath: plain + ".gz")))
+        for damaged in [false, true] {
+            var bytes = gz
+            if damaged { for k in 20..<min(60, bytes.count) { bytes[k] ^= 0x5A } }
+            let body = bytes
+            let up = try await UpstreamFixture.start { ex, _ in
+                var h = HTTPHeaders()
+                h.add(name: "content-type", value: "text/event-stream")
+                h.add(name: "content-encoding", value: "gzip")
+                ex.writeHead(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))
+                let third = body.count / 3
+                ex.writeBodyPart(ByteBuffer(bytes: body[0..<third]))
+                ex.eventLoop.scheduleTask(in: .milliseconds(30)) {
+                    ex.writeBodyPart(ByteBuffer(bytes: body[third...]))
+                    ex.end()
+                }
+            }
+            let cassette = dir.file("gzs-\(damaged).cassette")
+            let r = try await withRecordingProxy(try testOptions(upstream: up.url, output: cassette)) { p in
+                try await TestClient.send(p.baseURL + "/v1/chat/completions", headers: [("accept-encoding", "gzip")],
+                                          body: Array(#"{"model":"m","stream":true,"messages":[]}"#.utf8))
+            }
+            up.stop()
+            #expect(r.body == body, "passed through unchanged")
+            let ex = try #require(try CassetteFile.exchanges(path: cassette).exchanges.first)
+            #expect(ex.response?.body.bytes == body)
+            if damaged {
+                #expect(ex.facts.toolCalls.isEmpty && ex.facts.tokenNs.isEmpty)
+            } else {
+                #expect(ex.facts.toolCalls.map(\.name) == ["get_weather"])
+                #expect(!ex.facts.tokenNs.isEmpty && ex.facts.ttftNs != nil)
+                #expect(ex.facts.usage != nil)
+            }
+        }
     }
 
     @Test("the admin listener serves Prometheus metrics and health")

@@ -18,19 +18,25 @@ public enum ExchangeAnalysis {
         var analyzer = ResponseAnalyzer(request: info, mcpParams: params)
         if var r = ex.response {
             let body = r.body.bytes
-            analyzer.head(status: r.status, contentType: r.headers.first("content-type"),
-                          contentEncoding: r.encoding ?? r.headers.first("content-encoding"))
-            if !r.chunks.isEmpty {
-                var off = 0
-                body.withUnsafeBytes { all in
-                    for c in r.chunks {
-                        let end = min(off + c.length, all.count)
-                        analyzer.ingest(UnsafeRawBufferPointer(rebasing: all[off..<end]), tNs: c.tNs)
-                        off = end
+            let encoding = r.encoding ?? r.headers.first("content-encoding")
+            // A gzip or deflate body is stored as it came; its facts come from the inflated bytes.
+            if let encoding, ContentInflater.supports(encoding),
+               let plain = analyzeCompressed(r, body: body, encoding: encoding, endNs: ex.timing.endNs, fresh: analyzer) {
+                analyzer = plain
+            } else {
+                analyzer.head(status: r.status, contentType: r.headers.first("content-type"), contentEncoding: encoding)
+                if !r.chunks.isEmpty {
+                    var off = 0
+                    body.withUnsafeBytes { all in
+                        for c in r.chunks {
+                            let end = min(off + c.length, all.count)
+                            analyzer.ingest(UnsafeRawBufferPointer(rebasing: all[off..<end]), tNs: c.tNs)
+                            off = end
+                        }
                     }
                 }
+                analyzer.finish(body: body, endNs: ex.timing.endNs)
             }
-            analyzer.finish(body: body, endNs: ex.timing.endNs)
             if case .binary = r.body { r.body = Body(bytes: body) }
             ex.response = r
         } else {
@@ -43,5 +49,30 @@ public enum ExchangeAnalysis {
             facts.mcp = m
         }
         ex.facts = facts
+    }
+
+    /// Runs the analysis over the inflated body, chunk by chunk at the compressed chunks' times;
+    /// nil when the body does not inflate (then it is analysed as opaque bytes).
+    static func analyzeCompressed(_ r: ResponseRecord, body: [UInt8], encoding: String, endNs: Int64?,
+                                  fresh: ResponseAnalyzer) -> ResponseAnalyzer? {
+        guard let inflater = ContentInflater(encoding: encoding) else { return nil }
+        var analyzer = fresh
+        analyzer.head(status: r.status, contentType: r.headers.first("content-type"), contentEncoding: nil)
+        let chunks = r.chunks.isEmpty ? [Chunk(length: body.count, tNs: endNs ?? 0)] : r.chunks
+        var plain: [UInt8] = []
+        var off = 0
+        let ok: Bool = body.withUnsafeBytes { all in
+            for c in chunks {
+                let end = min(off + c.length, all.count)
+                guard let out = inflater.feed(UnsafeRawBufferPointer(rebasing: all[off..<end])) else { return false }
+                off = end
+                plain += out
+                analyzer.ingest(out, tNs: c.tNs)
+            }
+            return true
+        }
+        guard ok else { return nil }
+        analyzer.finish(body: plain, endNs: endNs)
+        return analyzer
     }
 }
