@@ -115,31 +115,52 @@ public struct Redactor: Sendable {
         var v = v
         for p in jsonPaths { p.replace(in: &v, with: .string(Self.placeholder)) }
         guard hasTextRules else { return v }
-        return mapStrings(v)
+        return mapStrings(v) ?? v
     }
 
-    private func mapStrings(_ v: JSON) -> JSON {
+    /// The value with text rules applied to every string, or nil when nothing changed (the
+    /// common case: no tree is rebuilt then).
+    private func mapStrings(_ v: JSON) -> JSON? {
         switch v {
-        case .string(let s): return .string(redactText(s))
-        case .array(let a): return .array(a.map(mapStrings))
-        case .object(let o):
-            var out = o
-            for (k, val) in o {
-                switch val {
-                case .string, .array, .object: out[k] = mapStrings(val)
+        case .string(let s): return redactedText(s).map { .string($0) }
+        case .array(let a):
+            var out: [JSON]?
+            for i in a.indices {
+                switch a[i] {
+                case .string, .array, .object:
+                    if let r = mapStrings(a[i]) {
+                        if out == nil { out = a }
+                        out![i] = r  // Set just above.
+                    }
                 default: break
                 }
             }
-            return .object(out)
-        default: return v
+            return out.map { .array($0) }
+        case .object(let o):
+            var out: JSONObject?
+            for i in o.values.indices {
+                switch o.values[i] {
+                case .string, .array, .object:
+                    if let r = mapStrings(o.values[i]) {
+                        if out == nil { out = o }
+                        out![o.keys[i]] = r  // Set just above.
+                    }
+                default: break
+                }
+            }
+            return out.map { .object($0) }
+        default: return nil
         }
     }
 
     /// Applies the secret-key heuristic and the configured patterns to text.
-    public func redactText(_ s: String) -> String {
-        var out = s
-        if secretKeyHeuristic { out = SecretScanner.redact(out, placeholder: Self.placeholder) }
-        for p in patterns { out = p.apply(out, placeholder: Self.placeholder) }
+    public func redactText(_ s: String) -> String { redactedText(s) ?? s }
+
+    /// The redacted text, or nil when no rule changed it.
+    func redactedText(_ s: String) -> String? {
+        var out: String?
+        if secretKeyHeuristic { out = SecretScanner.redacted(s, placeholder: Self.placeholder) }
+        for p in patterns { if let r = p.applied(out ?? s, placeholder: Self.placeholder) { out = r } }
         return out
     }
 
@@ -174,10 +195,13 @@ public struct RedactionPattern: @unchecked Sendable {
         }
     }
 
-    func apply(_ s: String, placeholder: String) -> String {
+    func apply(_ s: String, placeholder: String) -> String { applied(s, placeholder: placeholder) ?? s }
+
+    /// The text with every match replaced, or nil when nothing matched.
+    func applied(_ s: String, placeholder: String) -> String? {
         let ns = s as NSString
         let range = NSRange(location: 0, length: ns.length)
-        guard regex.firstMatch(in: s, range: range) != nil else { return s }
+        guard regex.firstMatch(in: s, range: range) != nil else { return nil }
         return regex.stringByReplacingMatches(in: s, range: range, withTemplate: NSRegularExpression.escapedTemplate(for: placeholder))
     }
 }
@@ -185,20 +209,34 @@ public struct RedactionPattern: @unchecked Sendable {
 /// Finds text shaped like provider secret keys without a regex engine.
 enum SecretScanner {
     /// Replaces `sk-` followed by 20 or more key characters (letters, digits, `-`, `_`).
-    static func redact(_ s: String, placeholder: String) -> String {
-        let u = s.utf8
-        // Quick reject: no "sk-" anywhere.
-        var found = false
-        var prev2: UInt8 = 0, prev1: UInt8 = 0
-        for c in u {
-            if prev2 == UInt8(ascii: "s") && prev1 == UInt8(ascii: "k") && c == UInt8(ascii: "-") { found = true; break }
-            prev2 = prev1; prev1 = c
+    static func redact(_ s: String, placeholder: String) -> String { redacted(s, placeholder: placeholder) ?? s }
+
+    /// Whether `s` holds `sk-` at all: a memchr scan for `-`, then a look back.
+    static func mayHoldKey(_ s: String) -> Bool {
+        if let r = s.utf8.withContiguousStorageIfAvailable({ scan($0) }) { return r }
+        return Array(s.utf8).withUnsafeBufferPointer { scan($0) }
+    }
+
+    private static func scan(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count >= 23, let base = b.baseAddress else { return false }
+        var i = 2
+        while i < b.count {
+            guard let hit = memchr(base + i, 0x2D, b.count - i) else { return false }
+            let k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if b[k - 1] == UInt8(ascii: "k"), b[k - 2] == UInt8(ascii: "s") { return true }
+            i = k + 1
         }
-        guard found else { return s }
-        let b = Array(u)
+        return false
+    }
+
+    /// The text with every key replaced, or nil when it holds none.
+    static func redacted(_ s: String, placeholder: String) -> String? {
+        guard mayHoldKey(s) else { return nil }
+        let b = Array(s.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(b.count)
         var i = 0
+        var changed = false
         func keyChar(_ c: UInt8) -> Bool {
             (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
         }
@@ -210,12 +248,13 @@ enum SecretScanner {
                 if j - (i + 3) >= 20 {
                     out.append(contentsOf: placeholder.utf8)
                     i = j
+                    changed = true
                     continue
                 }
             }
             out.append(b[i])
             i += 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return changed ? String(decoding: out, as: UTF8.self) : nil
     }
 }

@@ -45,13 +45,18 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// Iterates the members in order.
-    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSON)> {
+    public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
+
+    /// The members in order, without type erasure (iteration is on every hot path).
+    public struct Iterator: IteratorProtocol {
+        let keys: [String]
+        let values: [JSON]
         var i = 0
-        let k = keys, v = values
-        return AnyIterator { () -> (key: String, value: JSON)? in
-            guard i < k.count else { return nil }
+        /// The next member.
+        public mutating func next() -> (key: String, value: JSON)? {
+            guard i < keys.count else { return nil }
             defer { i += 1 }
-            return (k[i], v[i])
+            return (keys[i], values[i])
         }
     }
 
