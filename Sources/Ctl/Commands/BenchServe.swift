@@ -102,7 +102,8 @@ struct BenchServe: AsyncParsableCommand {
                                         var h = HTTPHeaders()
                                         h.add(name: "content-type", value: "text/event-stream")
                                         ex.writeHead(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))
-                                        for c in chunks { ex.writeBodyPart(c) }
+                                        // Written as replay writes instant chunks: all together, one flush at the end.
+                                        for c in chunks { ex.writeBodyPart(c, flush: false) }
                                         ex.end()
                                     }
                                 })

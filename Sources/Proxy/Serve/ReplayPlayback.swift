@@ -68,11 +68,15 @@ final class ReplayPlayback: @unchecked Sendable {
     }
 
     /// Writes every chunk that is due, waits for the next deadline or for the client to drain.
+    /// Chunks due at the same moment (all of them with `--timing instant`) are written together
+    /// and flushed once; each keeps its own HTTP chunk.
     func pump() {
+        var unflushed = false
         while next < chunks.count {
             if exchange.clientGone { return }
             let due = deadlines[next]
             if due > .now() {
+                if unflushed { exchange.flush() }
                 exchange.eventLoop.scheduleTask(deadline: due) { self.pump() }
                 return
             }
@@ -81,8 +85,10 @@ final class ReplayPlayback: @unchecked Sendable {
             buf.writeBytes(bytes[offset..<(offset + len)])
             offset += len
             next += 1
-            let f = exchange.writeBodyPart(buf)
+            let f = exchange.writeBodyPart(buf, flush: false)
+            unflushed = true
             if !exchange.isWritable {
+                exchange.flush()
                 f.whenComplete { result in if case .success = result { self.pump() } }
                 return
             }
@@ -94,6 +100,7 @@ final class ReplayPlayback: @unchecked Sendable {
             exchange.writeBodyPart(buf)
         }
         if recorded.outcome == .upstreamError || recorded.outcome == .timeout {
+            exchange.flush()  // The bytes that came before the recorded failure, then the abnormal end.
             exchange.abort()
         } else {
             exchange.end()

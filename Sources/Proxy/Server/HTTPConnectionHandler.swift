@@ -92,6 +92,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         if flush { context.flush() }
     }
 
+    func flush() { context?.flush() }
+
     func resumeReadingIfPaused() {
         guard readHeld, let context else { return }
         readHeld = false

@@ -163,18 +163,29 @@ public final class HTTPServerExchange: @unchecked Sendable {
     /// Writes and flushes a body part. The future completes when the connection can take
     /// more (at once while it is writable); it fails when the client is gone.
     @discardableResult
-    public func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+    public func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> { writeBodyPart(buffer, flush: true) }
+
+    /// Writes a body part, flushing it only when asked: parts that are due together go out in
+    /// one flush (one system call) and still keep their own chunk boundaries.
+    @discardableResult
+    public func writeBodyPart(_ buffer: ByteBuffer, flush: Bool) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         guard !clientGone, let connection else { return eventLoop.makeFailedFuture(HTTPServerExchangeError.clientGone) }
         guard responseState == .headSent else {
             return eventLoop.makeFailedFuture(HTTPServerExchangeError.responseState("body part before head or after end"))
         }
-        connection.write(.body(.byteBuffer(buffer)), flush: true, promise: nil)
+        connection.write(.body(.byteBuffer(buffer)), flush: flush, promise: nil)
         if connection.isWritable { return eventLoop.makeSucceededVoidFuture() }
         if let w = writabilityWaiter { return w.futureResult }
         let p = eventLoop.makePromise(of: Void.self)
         writabilityWaiter = p
         return p.futureResult
+    }
+
+    /// Flushes body parts written with `flush: false`.
+    public func flush() {
+        eventLoop.assertInEventLoop()
+        connection?.flush()
     }
 
     /// Whether the connection takes more bytes now without queueing past its high-water mark.
