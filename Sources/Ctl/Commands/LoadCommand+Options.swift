@@ -64,6 +64,15 @@ struct TrafficOptions: ParsableArguments {
     }
 
     /// Parses a duration such as `10m`, `30s`, `500ms`, `1h`, `1m30s` or plain seconds, in ns.
+    /// A phase's stopping rules from the command line: the steady time comes from `steadyOption`
+    /// (`--duration` for load, `--phase-min` for sweep), the warm-up from `--warmup`.
+    func rules(minTrajectories: Int, minPerAgent: Int, steady: String, steadyOption: String, maxPhase: String) throws -> PhaseMonitor.Rules {
+        PhaseMonitor.Rules(minTrajectories: minTrajectories, minPerAgent: minPerAgent,
+                           minSteadyNs: try Self.duration(steady, option: steadyOption),
+                           warmupNs: try Self.duration(warmup, option: "--warmup"),
+                           maxPhaseNs: try Self.duration(maxPhase, option: "--max-phase"))
+    }
+
     static func duration(_ text: String, option: String) throws -> Int64 {
         var total = 0.0
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))

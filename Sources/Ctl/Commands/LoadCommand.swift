@@ -32,11 +32,8 @@ struct LoadCommand: AsyncParsableCommand {
         let maxErrorRate = try traffic.errorRateLimit()
         let tierList: [SLOTier]
         do { tierList = try tiers.map { try SLOTierParser.parse($0) } } catch let e as SLOTierError { throw CLIError.input(e.description) }
-        let rules = PhaseMonitor.Rules(
-            minTrajectories: minTrajectories, minPerAgent: minPerAgent,
-            minSteadyNs: try TrafficOptions.duration(duration, option: "--duration"),
-            warmupNs: try TrafficOptions.duration(traffic.warmup, option: "--warmup"),
-            maxPhaseNs: try TrafficOptions.duration(maxPhase, option: "--max-phase"))
+        let rules = try traffic.rules(minTrajectories: minTrajectories, minPerAgent: minPerAgent,
+                                      steady: duration, steadyOption: "--duration", maxPhase: maxPhase)
         let workload = try traffic.workload(policy)
         let session = try await LoadSession.open(traffic)
         let report: PhaseReport

@@ -45,11 +45,8 @@ struct SweepCommand: AsyncParsableCommand {
         try checkWritable(report)
         let policy = try traffic.policy()
         let maxErrorRate = try traffic.errorRateLimit()
-        let rules = PhaseMonitor.Rules(
-            minTrajectories: minTrajectories, minPerAgent: minPerAgent,
-            minSteadyNs: try TrafficOptions.duration(phaseMin, option: "--phase-min"),
-            warmupNs: try TrafficOptions.duration(traffic.warmup, option: "--warmup"),
-            maxPhaseNs: try TrafficOptions.duration(maxPhase, option: "--max-phase"))
+        let rules = try traffic.rules(minTrajectories: minTrajectories, minPerAgent: minPerAgent,
+                                      steady: phaseMin, steadyOption: "--phase-min", maxPhase: maxPhase)
         let workload = try traffic.workload(policy)
         let session = try await LoadSession.open(traffic)
         let run: SweepRun
