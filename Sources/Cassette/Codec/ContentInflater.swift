@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 
 /// Decompresses a `gzip` or `deflate` response body incrementally (zlib), so that the facts of
 /// a compressed exchange can be derived from its plain bytes while the cassette keeps the bytes
@@ -13,11 +14,11 @@ public final class ContentInflater {
     private var stream = z_stream()
     private var open = false
     private var produced = 0
-    private(set) var ended = false
+    private var ended = false
 
     /// The `Content-Encoding` values it understands.
     public static func supports(_ encoding: String) -> Bool {
-        ["gzip", "x-gzip", "deflate"].contains(encoding.lowercased().trimmingSpaces())
+        ["gzip", "x-gzip", "deflate"].contains(encoding.lowercased().trimmingCharacters(in: .whitespaces))
     }
 
     /// An inflater for `encoding`, or nil when the encoding is not supported.
@@ -58,20 +59,5 @@ public final class ContentInflater {
         }
         stream.next_in = nil
         return out
-    }
-
-    /// A whole body inflated at once; nil when it is damaged, too large or not supported.
-    public static func inflateAll(_ bytes: [UInt8], encoding: String) -> [UInt8]? {
-        guard let i = ContentInflater(encoding: encoding) else { return nil }
-        return bytes.withUnsafeBytes { i.feed($0) }
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

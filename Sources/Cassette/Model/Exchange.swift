@@ -102,6 +102,19 @@ public enum Outcome: String, Sendable, Equatable, CaseIterable {
     case timeout
 }
 
+extension Outcome {
+    /// Whether the client got the whole response: it completed, or the client hung up after the
+    /// model finished (a finish reason was seen; SDKs close once they have read the last event).
+    public func deliveredWholeReply(finishReason: String?) -> Bool {
+        self == .complete || (self == .clientDisconnect && finishReason != nil)
+    }
+}
+
+extension Exchange {
+    /// Whether the client got the whole response (see ``Outcome/deliveredWholeReply(finishReason:)``).
+    public var deliveredWholeReply: Bool { outcome.deliveredWholeReply(finishReason: facts.finishReason) }
+}
+
 /// Which LLM tool call an MCP call answered.
 public struct ToolLink: Sendable, Equatable {
     /// The LLM exchange whose reply asked for the tool.

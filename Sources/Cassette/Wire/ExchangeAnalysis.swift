@@ -20,23 +20,11 @@ public enum ExchangeAnalysis {
             let body = r.body.bytes
             let encoding = r.encoding ?? r.headers.first("content-encoding")
             // A gzip or deflate body is stored as it came; its facts come from the inflated bytes.
-            if let encoding, ContentInflater.supports(encoding),
-               let plain = analyzeCompressed(r, body: body, encoding: encoding, endNs: ex.timing.endNs, fresh: analyzer) {
-                analyzer = plain
-            } else {
-                analyzer.head(status: r.status, contentType: r.headers.first("content-type"), contentEncoding: encoding)
-                if !r.chunks.isEmpty {
-                    var off = 0
-                    body.withUnsafeBytes { all in
-                        for c in r.chunks {
-                            let end = min(off + c.length, all.count)
-                            analyzer.ingest(UnsafeRawBufferPointer(rebasing: all[off..<end]), tNs: c.tNs)
-                            off = end
-                        }
-                    }
-                }
-                analyzer.finish(body: body, endNs: ex.timing.endNs)
-            }
+            // One that does not inflate is analysed as the opaque bytes it is.
+            let inflated = encoding.flatMap { ContentInflater(encoding: $0) }
+                .flatMap { analyze(r, body: body, endNs: ex.timing.endNs, start: analyzer, inflater: $0) }
+            // Without an inflater `analyze` cannot fail; the last fallback is never taken.
+            analyzer = inflated ?? analyze(r, body: body, endNs: ex.timing.endNs, start: analyzer, contentEncoding: encoding) ?? analyzer
             if case .binary = r.body { r.body = Body(bytes: body) }
             ex.response = r
         } else {
@@ -51,28 +39,33 @@ public enum ExchangeAnalysis {
         ex.facts = facts
     }
 
-    /// Runs the analysis over the inflated body, chunk by chunk at the compressed chunks' times;
-    /// nil when the body does not inflate (then it is analysed as opaque bytes).
-    static func analyzeCompressed(_ r: ResponseRecord, body: [UInt8], encoding: String, endNs: Int64?,
-                                  fresh: ResponseAnalyzer) -> ResponseAnalyzer? {
-        guard let inflater = ContentInflater(encoding: encoding) else { return nil }
-        var analyzer = fresh
-        analyzer.head(status: r.status, contentType: r.headers.first("content-type"), contentEncoding: nil)
-        let chunks = r.chunks.isEmpty ? [Chunk(length: body.count, tNs: endNs ?? 0)] : r.chunks
+    /// Feeds the response to `start` chunk by chunk, each at its recorded time; with an
+    /// `inflater`, the inflated bytes of each chunk (nil when the body does not inflate).
+    static func analyze(_ r: ResponseRecord, body: [UInt8], endNs: Int64?, start: ResponseAnalyzer,
+                        contentEncoding: String? = nil, inflater: ContentInflater? = nil) -> ResponseAnalyzer? {
+        var analyzer = start
+        analyzer.head(status: r.status, contentType: r.headers.first("content-type"), contentEncoding: contentEncoding)
         var plain: [UInt8] = []
-        var off = 0
         let ok: Bool = body.withUnsafeBytes { all in
+            // A body recorded without chunk times still has to be inflated whole.
+            let chunks = r.chunks.isEmpty && inflater != nil ? [Chunk(length: all.count, tNs: endNs ?? 0)] : r.chunks
+            var off = 0
             for c in chunks {
                 let end = min(off + c.length, all.count)
-                guard let out = inflater.feed(UnsafeRawBufferPointer(rebasing: all[off..<end])) else { return false }
+                let raw = UnsafeRawBufferPointer(rebasing: all[off..<end])
                 off = end
-                plain += out
-                analyzer.ingest(out, tNs: c.tNs)
+                if let inflater {
+                    guard let out = inflater.feed(raw) else { return false }
+                    plain += out
+                    analyzer.ingest(out, tNs: c.tNs)
+                } else {
+                    analyzer.ingest(raw, tNs: c.tNs)
+                }
             }
             return true
         }
         guard ok else { return nil }
-        analyzer.finish(body: plain, endNs: endNs)
+        analyzer.finish(body: inflater == nil ? body : plain, endNs: endNs)
         return analyzer
     }
 }

@@ -110,10 +110,7 @@ public struct TrajectoryLinker: Sendable {
             return Decision(trajectory: ex.trajectory)
         }
         let end = ex.startMonoNs + (ex.timing.endNs ?? 0)
-        // A client that hangs up after the stream's last event (SDKs often close before the final
-        // zero-length chunk) still got the whole reply: that turn is not a failure.
-        let finishedAnyway = ex.outcome == .clientDisconnect && ex.facts.finishReason != nil
-        let failed = (ex.outcome != .complete && !finishedAnyway) || (ex.response?.status ?? 0) >= 400 || ex.response == nil
+        let failed = !ex.deliveredWholeReply || (ex.response?.status ?? 0) >= 400 || ex.response == nil
         let body = ex.request.body.jsonValue
         let messages = body.flatMap { ConversationSignature.messages(of: $0, dialect: ex.facts.dialect) } ?? []
         let reply: MessageSignature? = failed ? nil : ConversationSignature.reply(of: ex.facts)

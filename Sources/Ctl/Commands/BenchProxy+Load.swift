@@ -144,24 +144,8 @@ extension BenchProxy {
         case .requests: path = "\(prefix)/v1/small"; sample = false; loop = true
         }
         let hostHeader = "\(host):\(port)"
-        let bootstrap = ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(30))
-            .channelInitializer { ch in
-                ch.eventLoop.makeCompletedFuture {
-                    try ch.pipeline.syncOperations.addHTTPClientHandlers()
-                    try ch.pipeline.syncOperations.addHandler(
-                        LoadHandler(path: path, hostHeader: hostHeader, collector: collector, sample: sample, loop: loop))
-                }
-            }
-        var channels: [any Channel] = []
-        // Connect in batches so that no listen backlog overflows.
-        var k = 0
-        while k < connections {
-            let batch = min(200, connections - k)
-            let futures = (0..<batch).map { _ in bootstrap.connect(host: host, port: port) }
-            for f in futures { channels.append(try await f.get()) }
-            k += batch
+        let channels = try await connectHTTP(host: host, port: port, count: connections, group: group) { _ in
+            LoadHandler(path: path, hostHeader: hostHeader, collector: collector, sample: sample, loop: loop)
         }
         var result = LoadResult()
         switch mode {
@@ -187,5 +171,31 @@ extension BenchProxy {
         for ch in channels { try? await ch.close() }
         result.latenciesNs = collector.samples.withLock { $0 }
         return result
+    }
+
+    /// Opens `count` HTTP/1.1 client connections, the `k`th with `handler(k)` after the HTTP
+    /// codec, in batches so that no listen backlog overflows.
+    static func connectHTTP(host: String, port: Int, count: Int, group: any EventLoopGroup,
+                            handler: @escaping @Sendable (Int) -> any ChannelHandler) async throws -> [any Channel] {
+        var channels: [any Channel] = []
+        var k = 0
+        while k < count {
+            let batch = min(200, count - k)
+            let futures = (k..<(k + batch)).map { i in
+                ClientBootstrap(group: group)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connectTimeout(.seconds(30))
+                    .channelInitializer { ch in
+                        ch.eventLoop.makeCompletedFuture {
+                            try ch.pipeline.syncOperations.addHTTPClientHandlers()
+                            try ch.pipeline.syncOperations.addHandler(handler(i))
+                        }
+                    }
+                    .connect(host: host, port: port)
+            }
+            for f in futures { channels.append(try await f.get()) }
+            k += batch
+        }
+        return channels
     }
 }

@@ -158,30 +158,12 @@ extension BenchServe {
             context.writeAndFlush(h.wrapOutboundOut(.end(nil)), promise: nil)
         }
 
-        static func connect(port: Int, group: any EventLoopGroup, count: Int,
-                            handler: @escaping @Sendable (Int) -> any ChannelHandler) async throws -> [any Channel] {
-            var channels: [any Channel] = []
-            for k in 0..<count {
-                let bootstrap = ClientBootstrap(group: group)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .connectTimeout(.seconds(30))
-                    .channelInitializer { ch in
-                        ch.eventLoop.makeCompletedFuture {
-                            try ch.pipeline.syncOperations.addHTTPClientHandlers()
-                            try ch.pipeline.syncOperations.addHandler(handler(k))
-                        }
-                    }
-                channels.append(try await bootstrap.connect(host: "127.0.0.1", port: port).get())
-            }
-            return channels
-        }
-
         /// Responses per second over `window`, after a second of warm-up.
         static func throughput(port: Int, bodies: [ByteBuffer], connections: Int, window: Double, requireReplayHeader: Bool,
                                group: any EventLoopGroup) async throws -> Result {
             let counters = Counters()
             let step = max(1, bodies.count / connections) | 1
-            let channels = try await connect(port: port, group: group, count: connections) { k in
+            let channels = try await BenchProxy.connectHTTP(host: "127.0.0.1", port: port, count: connections, group: group) { k in
                 LoopHandler(bodies: bodies, start: k * 7919, step: step, counters: counters, requireReplayHeader: requireReplayHeader)
             }
             try await Task.sleep(for: .seconds(1))
@@ -197,7 +179,7 @@ extension BenchServe {
             let counters = Counters()
             let lanes = min(streams, exchanges.count)
             let perLane = (0..<lanes).map { lane in stride(from: lane, to: exchanges.count, by: lanes).map { exchanges[$0] } }
-            let channels = try await connect(port: port, group: group, count: lanes) { k in TimingHandler(exchanges: perLane[k], counters: counters) }
+            let channels = try await BenchProxy.connectHTTP(host: "127.0.0.1", port: port, count: lanes, group: group) { k in TimingHandler(exchanges: perLane[k], counters: counters) }
             let deadline = ContinuousClock.now + .seconds(600)
             while counters.done.load(ordering: .relaxed) < exchanges.count, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))

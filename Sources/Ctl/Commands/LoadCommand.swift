@@ -39,15 +39,12 @@ struct LoadCommand: AsyncParsableCommand {
         let report: PhaseReport
         let manifest: JSONObject
         do {
-            let nonce = LoadSession.freshNonce()
-            let config = try session.config(agents: agents, phase: 1, rules: rules, policy: policy, nonce: nonce)
-            let result = try await LoadRunner.run(workload: workload, config: config, group: session.group, onProgress: ProgressLine.show)
-            ProgressLine.clear()
-            session.log(result, phase: 1, workload: workload)
-            report = LoadMapping.report(result, phase: 1, tiers: tierList, maxErrorRate: maxErrorRate)
+            var nonces: [JSON] = []
+            report = try await SweepRun.phase(session: session, workload: workload, agents: agents, number: 1, tiers: tierList,
+                                              rules: rules, policy: policy, maxErrorRate: maxErrorRate, nonces: &nonces)
             manifest = session.manifest(command: "load", workload: workload, policy: policy, extra: [
                 ("agents", .int(agents)), ("duration", .string(duration)), ("min_trajectories", .int(minTrajectories)),
-                ("min_per_agent", .int(minPerAgent)), ("phase_nonce", .string(String(nonce, radix: 16))),
+                ("min_per_agent", .int(minPerAgent)), ("phase_nonce", nonces.first ?? .null),
                 ("max_error_rate", .double(maxErrorRate)),
             ])
             await session.close()

@@ -160,15 +160,12 @@ public final class HTTPServerExchange: @unchecked Sendable {
         connection?.write(.head(head), flush: true, promise: nil)
     }
 
-    /// Writes and flushes a body part. The future completes when the connection can take
-    /// more (at once while it is writable); it fails when the client is gone.
+    /// Writes a body part and, unless `flush` is false, flushes it: parts that are due together
+    /// can go out in one flush (one system call) and still keep their own chunk boundaries.
+    /// The future completes when the connection can take more (at once while it is writable);
+    /// it fails when the client is gone.
     @discardableResult
-    public func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> { writeBodyPart(buffer, flush: true) }
-
-    /// Writes a body part, flushing it only when asked: parts that are due together go out in
-    /// one flush (one system call) and still keep their own chunk boundaries.
-    @discardableResult
-    public func writeBodyPart(_ buffer: ByteBuffer, flush: Bool) -> EventLoopFuture<Void> {
+    public func writeBodyPart(_ buffer: ByteBuffer, flush: Bool = true) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         guard !clientGone, let connection else { return eventLoop.makeFailedFuture(HTTPServerExchangeError.clientGone) }
         guard responseState == .headSent else {

@@ -28,9 +28,7 @@ public struct WorkloadBuilder {
     public mutating func add(_ e: Exchange, source: String) {
         stats.exchanges += 1
         guard e.facts.dialect.isLLM, let path = Turn.apiPath(e.facts.dialect) else { stats.nonLLM += 1; return }
-        // A client that hung up after the last event (finish reason seen) got its whole reply.
-        let finished = e.outcome == .complete || (e.outcome == .clientDisconnect && e.facts.finishReason != nil)
-        guard finished, let status = e.response?.status, (200..<300).contains(status),
+        guard e.deliveredWholeReply, let status = e.response?.status, (200..<300).contains(status),
               case .object(let body)? = e.request.body.jsonValue
         else { stats.skipped += 1; return }
         let recordedOut = e.facts.usage?.output ?? e.facts.tokenNs.count

@@ -133,7 +133,6 @@ public struct Turn: Sendable, Equatable {
     /// event) did get its whole answer, so that is not a failure.
     public var failed: Bool {
         if (status ?? 200) >= 400 || status == nil { return true }
-        if outcome == .clientDisconnect, finishReason != nil { return false }
-        return outcome != .complete
+        return !outcome.deliveredWholeReply(finishReason: finishReason)
     }
 }
