@@ -74,6 +74,18 @@ import TestSupport
         try Self.expectInputError(["load"], "give at least one cassette")
     }
 
+    /// The benchmarks refuse bad settings with one line and exit 2 (a debug build warns first).
+    @Test func benchmarksRejectBadSettings() throws {
+        for (args, text) in [(["bench", "serve", "--connections", "0"], "must be positive"),
+                             (["bench", "load", "--streams", "none"], "--streams must list positive counts"),
+                             (["bench", "sweep-check"], "give at least one cassette")] {
+            let r = try tapedeck(args, timeout: 60)
+            #expect(r.code == 2, "\(args): exit \(r.code): \(r.stderr)")
+            let errors = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("tapedeck: warning:") }
+            #expect(errors.count == 1 && errors[0].hasPrefix("tapedeck: error: ") && errors[0].contains(text), "\(args): \(r.stderr)")
+        }
+    }
+
     @Test func loadAgainstTheEmbeddedSimulatorWritesSummaryAndRequests() throws {
         let dir = TempDir()
         let c = try Self.example(dir)
