@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassette
 import NIOCore
 import NIOHTTP1
@@ -27,12 +26,12 @@ public struct ForwardHandler: HTTPHandler {
 
     /// The settings.
     public let configuration: Configuration
-    let client: HTTPClient
+    let client: UpstreamClient
     let observer: (any ForwardObserver)?
     let ids: ExchangeIDs
 
     /// A forwarder over `client` (whose event-loop group must be the server's).
-    public init(configuration: Configuration, client: HTTPClient, observer: (any ForwardObserver)?, ids: ExchangeIDs = ExchangeIDs()) {
+    public init(configuration: Configuration, client: UpstreamClient, observer: (any ForwardObserver)?, ids: ExchangeIDs = ExchangeIDs()) {
         self.configuration = configuration
         self.client = client
         self.observer = observer

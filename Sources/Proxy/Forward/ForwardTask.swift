@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassette
 import NIOCore
 import NIOHTTP1
@@ -7,39 +6,36 @@ import NIOHTTP1
 /// down, stamps every response chunk as it comes off the upstream socket, and hands the
 /// finished record to the observer.
 ///
-/// It is the async-http-client delegate, and runs on the client connection's event loop
-/// (the upstream connection is placed on the same loop), so that a chunk goes from one
-/// socket to the other without a thread or task hop. Backpressure: the future returned from
-/// `didReceiveBodyPart` completes only when the client connection is writable again, and a
-/// request-body write that is not done yet holds reads from the client.
+/// It is the upstream connection's delegate and runs on the client connection's event loop
+/// (the upstream connection is opened on, or taken from the pool of, the same loop), so that
+/// a chunk goes from one socket to the other without a thread or task hop. The parts of one
+/// upstream read are written to the client together and flushed once. Backpressure: a body
+/// part the client cannot take yet holds reads from the upstream, and a request-body write
+/// the upstream cannot take yet holds reads from the client.
 ///
 /// `@unchecked Sendable`: every mutable field is touched only on `exchange.eventLoop`.
-final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
-    typealias Response = Void
-
+final class ForwardTask: UpstreamResponseDelegate, @unchecked Sendable {
     let exchange: HTTPServerExchange
     let eventLoop: any EventLoop
     let id: String
     let target: RouteTable.Target
+    let endpoint: UpstreamEndpoint
     let recordedPath: String
     let session: String?
-    let client: HTTPClient
+    let client: UpstreamClient
     let observer: (any ForwardObserver)?
     let recordBodies: Bool
     let maxRecordedBody: Int
     let startMono: Int64
 
     // Request side.
-    var hasBody = false
     var requestBody = ByteBuffer()
     var requestBytes = 0
-    var writer: HTTPClient.Body.StreamWriter?
+    var connection: UpstreamConnection?
     var waiting: (ByteBuffer, EventLoopPromise<Void>)?
-    let bodyDone: EventLoopPromise<Void>
-    var bodyDoneCompleted = false
+    var endPending = false
 
     // Response side.
-    var task: HTTPClient.Task<Void>?
     var sentNs: Int64?
     var headNs: Int64?
     var status: Int?
@@ -51,11 +47,12 @@ final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
     var finished = false
 
     init(exchange: HTTPServerExchange, id: String, target: RouteTable.Target, recordedPath: String, session: String?,
-         client: HTTPClient, observer: (any ForwardObserver)?, maxRecordedBody: Int) {
+         client: UpstreamClient, observer: (any ForwardObserver)?, maxRecordedBody: Int) {
         self.exchange = exchange
         self.eventLoop = exchange.eventLoop
         self.id = id
         self.target = target
+        self.endpoint = UpstreamEndpoint(target.route.upstream)
         self.recordedPath = recordedPath
         self.session = session
         self.client = client
@@ -63,34 +60,55 @@ final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
         self.recordBodies = observer?.wantsBodies ?? false
         self.maxRecordedBody = maxRecordedBody
         self.startMono = exchange.receivedMonoNs
-        self.bodyDone = exchange.eventLoop.makePromise(of: Void.self)
     }
 
     var now: Int64 { HostFacts.monoNs() - startMono }
 
     func start() {
-        let head = exchange.head
-        let length = head.headers.first(name: "content-length").flatMap { Int64($0) }
-        let chunked = head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
-        hasBody = chunked || (length ?? 0) > 0
-        var body: HTTPClient.Body?
-        if hasBody {
-            body = .stream(contentLength: chunked ? nil : length) { [self] writer in
-                if eventLoop.inEventLoop { return attach(writer) }
-                return eventLoop.flatSubmit { self.attach(writer) }
+        exchange.onClientGone { [self] in clientGone() }
+        observer?.exchangeStarted()
+        if let c = client.idleConnection(to: endpoint, on: eventLoop) {
+            attach(c)
+        } else {
+            client.connect(to: endpoint, on: eventLoop).whenComplete { [self] result in
+                switch result {
+                case .success(let c):
+                    if finished { c.pool?.park(c) } else { attach(c) }
+                case .failure(let error):
+                    failBeforeHead(error)
+                }
             }
         }
         exchange.onRequestBody { [self] event in requestEvent(event) }
-        exchange.onClientGone { [self] in clientGone() }
-        observer?.exchangeStarted()
-        do {
-            let request = try HTTPClient.Request(url: target.url, method: head.method,
-                                                 headers: HopByHop.requestHeaders(head.headers), body: body)
-            task = client.execute(request: request, delegate: self, eventLoop: .delegateAndChannel(on: eventLoop),
-                                  deadline: nil, logger: nil)
-        } catch {
-            failBeforeHead(error)
+    }
+
+    /// The head sent upstream: the client's headers less hop-by-hop ones, the upstream's
+    /// `Host`, and the client's body framing.
+    var upstreamHead: HTTPRequestHead {
+        let head = exchange.head
+        var headers = HTTPHeaders()
+        headers.add(name: "host", value: endpoint.authority)
+        headers.add(contentsOf: HopByHop.requestHeaders(head.headers))
+        if head.headers[canonicalForm: "transfer-encoding"].contains(where: { $0.lowercased() == "chunked" }) {
+            headers.add(name: "transfer-encoding", value: "chunked")
+        } else if let length = head.headers.first(name: "content-length") {
+            headers.add(name: "content-length", value: length)
+        } else if head.method == .POST || head.method == .PUT || head.method == .PATCH {
+            headers.add(name: "content-length", value: "0")
         }
+        let origin = target.route.upstream.origin.utf8.count
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: String(target.url.utf8.dropFirst(origin)) ?? "/",
+                               headers: headers)
+    }
+
+    func attach(_ c: UpstreamConnection) {
+        connection = c
+        c.begin(upstreamHead, delegate: self)
+        if let (b, p) = waiting {
+            waiting = nil
+            if let f = c.writeBody(b) { f.cascade(to: p) } else { p.succeed(()) }
+        }
+        if endPending { endRequest() }
     }
 
     // MARK: Request body
@@ -100,49 +118,36 @@ final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
         case .bytes(let b):
             requestBytes += b.readableBytes
             if recordBodies { requestBody.writeImmutableBuffer(b) }
-            guard hasBody, !finished else { return nil }
-            if let writer { return writer.write(.byteBuffer(b)) }
+            guard !finished else { return nil }
+            if let connection { return connection.writeBody(b) }
             let p = eventLoop.makePromise(of: Void.self)
             waiting = (b, p)
             return p.futureResult
         case .end:
-            completeBodyDone(nil)
+            guard !finished else { return nil }
+            if connection != nil { endRequest() } else { endPending = true }
             return nil
         }
     }
 
-    func attach(_ writer: HTTPClient.Body.StreamWriter) -> EventLoopFuture<Void> {
-        self.writer = writer
-        if let (b, p) = waiting {
-            waiting = nil
-            writer.write(.byteBuffer(b)).cascade(to: p)
-        }
-        return bodyDone.futureResult
-    }
-
-    func completeBodyDone(_ error: Error?) {
-        guard !bodyDoneCompleted else { return }
-        bodyDoneCompleted = true
-        if let error { bodyDone.fail(error) } else { bodyDone.succeed(()) }
-    }
-
-    // MARK: Delegate
-
-    func didSendRequest(task: HTTPClient.Task<Void>) {
+    func endRequest() {
+        endPending = false
+        connection?.endRequest()
         sentNs = now
     }
 
-    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+    // MARK: Upstream
+
+    func upstreamHead(_ head: HTTPResponseHead) {
         headNs = now
         status = Int(head.status.code)
         responseHeaders = head.headers.map { Header($0.name, $0.value) }
         observer?.responseStarted(status: Int(head.status.code))
         exchange.writeHead(HTTPResponseHead(version: exchange.head.version, status: head.status,
-                                            headers: HopByHop.responseHeaders(head.headers)))
-        return eventLoop.makeSucceededVoidFuture()
+                                            headers: HopByHop.responseHeaders(head.headers)), flush: false)
     }
 
-    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+    func upstreamBody(_ buffer: ByteBuffer) -> EventLoopFuture<Void>? {
         let t = now
         let n = buffer.readableBytes
         responseBytes += n
@@ -153,20 +158,23 @@ final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
             } else {
                 recordTruncated = true
             }
-        } else if !recordBodies {
-            chunks.append(Chunk(length: n, tNs: t))
         }
-        return exchange.writeBodyPart(buffer)
+        let f = exchange.writeBodyPart(buffer, flush: false)
+        return exchange.isWritable ? nil : f
     }
 
-    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+    func upstreamReadComplete() {
+        exchange.flush()
+    }
+
+    func upstreamEnd() {
         guard !finished else { return }
         if exchange.clientGone { finish(.clientDisconnect, error: "the client closed the connection"); return }
         exchange.end()
         finish(.complete, error: nil)
     }
 
-    func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
+    func upstreamFailed(_ error: Error) {
         guard !finished else { return }
         if exchange.clientGone {
             finish(.clientDisconnect, error: "the client closed the connection")
@@ -183,6 +191,7 @@ final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
     }
 
     func failBeforeHead(_ error: Error) {
+        guard !finished else { return }
         let timeout = UpstreamErrorText.isTimeout(error)
         let upstream = target.route.upstream.description
         let message = "tapedeck: upstream \(upstream) \(timeout ? "timed out" : "is unreachable"): \(UpstreamErrorText.describe(error))"
@@ -197,7 +206,7 @@ final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
 
     func clientGone() {
         guard !finished else { return }
-        task?.cancel()
+        connection?.cancel()
         finish(.clientDisconnect, error: "the client closed the connection after \(responseBytes) response bytes")
     }
 
@@ -208,7 +217,6 @@ final class ForwardTask: HTTPClientResponseDelegate, @unchecked Sendable {
         finished = true
         let endNs = now
         if let (_, p) = waiting { waiting = nil; p.fail(HTTPServerExchangeError.clientGone) }
-        completeBodyDone(outcome == .complete ? nil : HTTPServerExchangeError.clientGone)
         guard let observer else { return }
         let head = exchange.head
         let reqBytes = requestBody.readableBytes > 0 ? Array(requestBody.readableBytesView) : []

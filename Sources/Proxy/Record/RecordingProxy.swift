@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassette
 import Logging
 import NIOCore
@@ -22,7 +21,7 @@ public final class RecordingProxy: Sendable {
     public let server: HTTPServer
     /// The admin listener, when asked for.
     public let admin: HTTPServer?
-    let client: HTTPClient
+    let client: UpstreamClient
     let logger: Logger
 
     /// Checks the settings and opens the cassette. Throws ``ProxyConfigError`` or a
@@ -58,7 +57,7 @@ public final class RecordingProxy: Sendable {
             self.recorder = nil
         }
         self.metrics = metrics
-        client = try UpstreamClient.make(options.upstream, group: group)
+        client = try UpstreamClient(options.upstream, group: group)
         var observers: [any ForwardObserver] = [metrics]
         if let recorder { observers.append(CassetteSink(recorder: recorder, failClosed: options.failClosed)) }
         let handler = ForwardHandler(
@@ -79,12 +78,12 @@ public final class RecordingProxy: Sendable {
     /// Binds the listeners. Throws ``ProxyConfigError`` when an address cannot be used.
     public func start() async throws {
         do { try await server.start() } catch {
-            try? await client.shutdown()
+            await client.shutdown()
             throw ProxyConfigError("cannot listen on \(options.listenHost):\(options.listenPort): \(error)")
         }
         if let admin {
             do { try await admin.start() } catch {
-                try? await client.shutdown()
+                await client.shutdown()
                 throw ProxyConfigError("cannot listen on admin address \(options.adminHost ?? ""):\(options.adminPort ?? 0): \(error)")
             }
         }
@@ -109,7 +108,7 @@ public final class RecordingProxy: Sendable {
 
     /// Closes the outbound client; call once the services have stopped.
     public func shutdownClient() async {
-        try? await client.shutdown()
+        await client.shutdown()
     }
 }
 

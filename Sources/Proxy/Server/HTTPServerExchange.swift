@@ -145,8 +145,9 @@ public final class HTTPServerExchange: @unchecked Sendable {
 
     // MARK: Response
 
-    /// Sends the response head and flushes it, so the client sees the status at once.
-    public func writeHead(_ head: HTTPResponseHead) {
+    /// Sends the response head and, unless `flush` is false, flushes it, so the client sees
+    /// the status at once (a forwarder that has the first body part in hand sends both in one flush).
+    public func writeHead(_ head: HTTPResponseHead, flush: Bool = true) {
         eventLoop.assertInEventLoop()
         guard responseState == .notStarted, !clientGone else { return }
         responseState = .headSent
@@ -157,7 +158,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
         } else if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
             keepAlive = false
         }
-        connection?.write(.head(head), flush: true, promise: nil)
+        connection?.write(.head(head), flush: flush, promise: nil)
     }
 
     /// Writes a body part and, unless `flush` is false, flushes it: parts that are due together
