@@ -27,6 +27,8 @@ extension BenchProxy {
         var latency: [Int: [String: Latency]] = [:]
         var chunksPerSecond: [String: Double] = [:]
         var requestsPerSecond: [String: Double] = [:]
+        /// Throughput rounds; the figures above are each target's median.
+        var rounds = 1
 
         init(names: [String], gapMs: Int, seconds: Double) {
             self.names = names; self.gapMs = gapMs; self.seconds = seconds
@@ -66,6 +68,7 @@ extension BenchProxy {
             }
             o["latency"] = .object(lat)
             o["chunks_per_s"] = .object(JSONObject(names.compactMap { n in chunksPerSecond[n].map { (n, JSON.double($0.rounded())) } }))
+            o["throughput_rounds"] = .int(rounds)
             o["requests_per_s"] = .object(JSONObject(names.compactMap { n in requestsPerSecond[n].map { (n, JSON.double($0.rounded())) } }))
             var ratios = JSONObject()
             for (key, m) in [("chunks", chunksPerSecond), ("requests", requestsPerSecond)] {
@@ -92,7 +95,7 @@ extension BenchProxy {
                 }
             }
             print("")
-            print("throughput: chunks/s over \(throughputStreams) unpaced streams, requests/s over \(connections) keep-alive connections")
+            print("throughput (median of \(rounds) rounds): chunks/s over \(throughputStreams) unpaced streams, requests/s over \(connections) keep-alive connections")
             for name in names {
                 print("  " + Self.pad(name, 15) + String(format: " %12.0f chunks/s  %10.0f requests/s", chunksPerSecond[name] ?? 0, requestsPerSecond[name] ?? 0))
             }

@@ -27,6 +27,8 @@ struct BenchProxy: AsyncParsableCommand {
     @Option(help: "Concurrent unpaced streams for the chunks/s runs.") var throughputStreams = 64
     @Option(help: "Keep-alive connections for the requests/s runs.") var requestConnections = 64
     @Option(help: "Measurement window of the throughput runs, seconds (after 1 s of warm-up).") var window = 4.0
+    @Option(help: "Rounds of the throughput runs: the targets take turns in each round, and each target's median is reported.")
+    var rounds = 3
     @Flag(help: "Skip the nginx reference.") var noNginx = false
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: ArgumentHelp(visibility: .private)) var proxyChild = false
@@ -36,8 +38,9 @@ struct BenchProxy: AsyncParsableCommand {
     func run() async throws {
         if proxyChild { try await runChild(); return }
         let levels = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), gapMs > 0, seconds > 0, window > 0, throughputStreams > 0, requestConnections > 0 else {
-            throw CLIError.input("--streams, --gap-ms, --seconds, --window and the connection counts must be positive")
+        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), gapMs > 0, seconds > 0, window > 0, throughputStreams > 0, requestConnections > 0,
+              rounds > 0 else {
+            throw CLIError.input("--streams, --gap-ms, --seconds, --window, --rounds and the connection counts must be positive")
         }
         #if DEBUG
         CLI.warn("this is a debug build; benchmark figures are only meaningful with 'swift build -c release'")
@@ -87,20 +90,33 @@ struct BenchProxy: AsyncParsableCommand {
                 progress("latency  \(level) streams  \(name): \(report.latency[level]![name]!.summary)")  // set just above
             }
         }
-        for name in names {
-            let r = try await measure(name, throughputStreams, .chunks(window: window))
-            report.chunksPerSecond[name] = r.perSecond
-            progress("chunks/s  \(throughputStreams) streams  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
+        // The machine's load drifts over minutes: targets take turns round by round, so that a
+        // slow spell hits them alike, and the median of each target's rounds is reported.
+        var chunks: [String: [Double]] = [:], requests: [String: [Double]] = [:]
+        for round in 1...rounds {
+            for name in names {
+                let r = try await measure(name, throughputStreams, .chunks(window: window))
+                chunks[name, default: []].append(r.perSecond)
+                progress("round \(round)  chunks/s  \(throughputStreams) streams  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
+            }
+            for name in names {
+                let r = try await measure(name, requestConnections, .requests(window: window))
+                requests[name, default: []].append(r.perSecond)
+                progress("round \(round)  requests/s  \(requestConnections) connections  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
+            }
         }
-        for name in names {
-            let r = try await measure(name, requestConnections, .requests(window: window))
-            report.requestsPerSecond[name] = r.perSecond
-            progress("requests/s  \(requestConnections) connections  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
-        }
+        report.rounds = rounds
+        report.chunksPerSecond = chunks.mapValues(Self.median)
+        report.requestsPerSecond = requests.mapValues(Self.median)
         try await upstream.shutdownAndWait()
         try await upstreamGroup.shutdownGracefully()
         try await clientGroup.shutdownGracefully()
         if json { print(report.json().prettyText()) } else { report.printText(throughputStreams: throughputStreams, connections: requestConnections) }
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     func progress(_ s: String) {

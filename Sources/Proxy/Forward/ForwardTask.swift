@@ -106,7 +106,7 @@ final class ForwardTask: UpstreamResponseDelegate, @unchecked Sendable {
         c.begin(upstreamHead, delegate: self)
         if let (b, p) = waiting {
             waiting = nil
-            if let f = c.writeBody(b) { f.cascade(to: p) } else { p.succeed(()) }
+            if let f = c.writeBody(b, endFollows: exchange.isRequestComplete) { f.cascade(to: p) } else { p.succeed(()) }
         }
         if endPending { endRequest() }
     }
@@ -119,7 +119,7 @@ final class ForwardTask: UpstreamResponseDelegate, @unchecked Sendable {
             requestBytes += b.readableBytes
             if recordBodies { requestBody.writeImmutableBuffer(b) }
             guard !finished else { return nil }
-            if let connection { return connection.writeBody(b) }
+            if let connection { return connection.writeBody(b, endFollows: exchange.isRequestComplete) }
             let p = eventLoop.makePromise(of: Void.self)
             waiting = (b, p)
             return p.futureResult

@@ -85,13 +85,17 @@ final class UpstreamConnection: ChannelDuplexHandler, @unchecked Sendable {
         if let readTimeout { lastRead = .now(); arm(readTimeout) }
     }
 
-    /// Writes a request-body part; flushed before the loop waits for I/O again. Returns a
-    /// future while the upstream socket is not writable, nil otherwise.
-    func writeBody(_ buffer: ByteBuffer) -> EventLoopFuture<Void>? {
+    /// Writes a request-body part; flushed before the loop waits for I/O again, or with the
+    /// end when `endFollows` (the whole request is in hand). Returns a future while the
+    /// upstream socket is not writable (the part is then flushed at once), nil otherwise.
+    func writeBody(_ buffer: ByteBuffer, endFollows: Bool) -> EventLoopFuture<Void>? {
         guard let context, !closing else { return nil }
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        scheduleFlush()
-        if context.channel.isWritable { return nil }
+        if context.channel.isWritable {
+            if !endFollows { scheduleFlush() }
+            return nil
+        }
+        context.flush()
         if let w = writabilityWaiter { return w.futureResult }
         let p = context.eventLoop.makePromise(of: Void.self)
         writabilityWaiter = p
