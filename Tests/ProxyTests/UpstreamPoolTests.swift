@@ -37,6 +37,26 @@ struct UpstreamPoolTests {
         #expect(seen.withLock { Set($0).count } == 1)
     }
 
+    @Test("a 4 MB request body sent in one go, as curl sends it, reaches the upstream whole")
+    func bodyInOneGo() async throws {
+        // The body arrives faster than the upstream socket drains, so forwarding it waits on
+        // writability over and over (a lost wake-up once hung this).
+        let up = try await UpstreamFixture.start { ex, body in UpstreamFixture.json(ex, #"{"got":\#(body.count)}"#) }
+        defer { up.stop() }
+        let size = 4 << 20
+        try await withRecordingProxy(try testOptions(upstream: up.url, output: nil)) { p in
+            for _ in 1...3 {
+                let sock = try RawSocket(port: p.server.port!)  // started
+                sock.setTimeout(seconds: 10)  // a hang fails the test instead of stalling the suite
+                try sock.send(Array("POST /v1/big HTTP/1.1\r\nhost: x\r\ncontent-length: \(size)\r\nconnection: close\r\n\r\n".utf8)
+                              + [UInt8](repeating: UInt8(ascii: "a"), count: size))
+                let text = sock.readText(until: "}")
+                #expect(text.contains(#"{"got":\#(size)}"#), "\(text.prefix(200))")
+            }
+            return ()
+        }
+    }
+
     @Test("an upstream that answers with connection: close gets a new connection for each request")
     func upstreamCloses() async throws {
         // Stands in for an HTTP/1.1 server that does not keep connections alive.
@@ -181,6 +201,13 @@ final class IdleClosingAnswer: ChannelInboundHandler {
 }
 
 extension RawSocket {
+    /// Makes reads and writes give up after `seconds`.
+    func setTimeout(seconds: Int) {
+        var tv = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Reads until the text read so far contains `marker` (or EOF), as text.
     func readText(until marker: String) -> String {
         var out: [UInt8] = []

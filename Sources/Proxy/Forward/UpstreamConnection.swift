@@ -95,7 +95,10 @@ final class UpstreamConnection: ChannelDuplexHandler, @unchecked Sendable {
             if !endFollows { scheduleFlush() }
             return nil
         }
+        // The flush may drain the socket at once (and say so before it returns): only wait
+        // for writability if it is still missing.
         context.flush()
+        if context.channel.isWritable { return nil }
         if let w = writabilityWaiter { return w.futureResult }
         let p = context.eventLoop.makePromise(of: Void.self)
         writabilityWaiter = p
