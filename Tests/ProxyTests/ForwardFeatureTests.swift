@@ -93,6 +93,25 @@ struct ForwardFeatureTests {
         #expect(up.requests.withLock { $0.map { String(decoding: $0.body, as: UTF8.self) } } == [#"{"a":123}"#, "{}", ""])
     }
 
+    @Test("a client that sends Expect: 100-continue gets 100 Continue before it sends the body")
+    func expectContinue() async throws {
+        let up = try await UpstreamFixture.start { ex, body in UpstreamFixture.json(ex, #"{"got":"# + String(body.count) + "}") }
+        defer { up.stop() }
+        try await withRecordingProxy(try testOptions(upstream: up.url, output: nil)) { p in
+            let sock = try RawSocket(port: p.server.port!)  // started
+            sock.setTimeout(seconds: 10)
+            try sock.send("POST /v1/e HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n")
+            let interim = sock.readText(until: "\r\n\r\n")
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+            try sock.send("{}")
+            let rest = sock.readText()
+            #expect(rest.contains("HTTP/1.1 200 OK"))
+            #expect(rest.contains(#"{"got":2}"#))
+            return ()
+        }
+        #expect(up.requests.withLock { $0.first?.head.headers.contains(name: "expect") } == false)
+    }
+
     @Test("a 12 MB request body is forwarded and recorded whole")
     func bigRequestBody() async throws {
         let up = try await UpstreamFixture.start { ex, body in UpstreamFixture.json(ex, #"{"got":"# + String(body.count) + "}") }
