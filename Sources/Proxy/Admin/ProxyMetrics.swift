@@ -44,11 +44,11 @@ public final class ProxyMetrics: ForwardObserver {
     public func exchangeStarted() { active.increment() }
 
     /// Counts a stream ending and its bytes.
-    public func exchangeFinished(_ exchange: Exchange, bytesIn: Int, bytesOut: Int) {
+    public func exchangeEnded(outcome: Outcome, bytesIn: Int, bytesOut: Int) {
         active.decrement()
         if bytesIn > 0 { self.bytesIn.increment(by: Int64(bytesIn)) }
         if bytesOut > 0 { self.bytesOut.increment(by: Int64(bytesOut)) }
-        let key = exchange.outcome.rawValue
+        let key = outcome.rawValue
         let c = outcomeCounters.withLock { d -> Counter in
             if let c = d[key] { return c }
             let c = registry.makeCounter(name: "tapedeck_exchanges_total", labels: [("outcome", key)],

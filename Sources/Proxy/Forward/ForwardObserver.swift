@@ -6,7 +6,8 @@ import Cassette
 /// Calls arrive on event loops and must return quickly; anything heavy belongs on the
 /// recorder's writer.
 public protocol ForwardObserver: Sendable {
-    /// Whether the observer needs the bodies (request and response bytes) in finished records.
+    /// Whether the observer needs finished records with their bodies (``exchangeFinished(_:)``);
+    /// when no observer does, the forwarder builds no record at all.
     var wantsBodies: Bool { get }
     /// Called before a request is forwarded; a refusal answers it at once instead.
     func admit(method: String, target: String) -> ForwardRefusal?
@@ -14,9 +15,12 @@ public protocol ForwardObserver: Sendable {
     func exchangeStarted()
     /// A response head came back.
     func responseStarted(status: Int)
-    /// An exchange ended. Its bodies are raw bytes (`.binary`) and its facts are empty:
-    /// deriving them is left to the observer, off the event loop.
-    func exchangeFinished(_ exchange: Exchange, bytesIn: Int, bytesOut: Int)
+    /// An exchange ended: how, and the bytes each way. Called for every exchange.
+    func exchangeEnded(outcome: Outcome, bytesIn: Int, bytesOut: Int)
+    /// The finished record, after ``exchangeEnded(outcome:bytesIn:bytesOut:)``, when some observer
+    /// ``wantsBodies``. Its bodies are raw bytes (`.binary`) and its facts are empty: deriving
+    /// them is left to the observer, off the event loop.
+    func exchangeFinished(_ exchange: Exchange)
 }
 
 extension ForwardObserver {
@@ -29,7 +33,9 @@ extension ForwardObserver {
     /// Does nothing.
     public func responseStarted(status: Int) {}
     /// Does nothing.
-    public func exchangeFinished(_ exchange: Exchange, bytesIn: Int, bytesOut: Int) {}
+    public func exchangeEnded(outcome: Outcome, bytesIn: Int, bytesOut: Int) {}
+    /// Does nothing.
+    public func exchangeFinished(_ exchange: Exchange) {}
 }
 
 /// An answer given instead of forwarding (for example 503 while the cassette is failing).
@@ -61,7 +67,11 @@ public struct ForwardObservers: ForwardObserver {
     /// Tells every observer.
     public func responseStarted(status: Int) { for o in all { o.responseStarted(status: status) } }
     /// Tells every observer.
-    public func exchangeFinished(_ exchange: Exchange, bytesIn: Int, bytesOut: Int) {
-        for o in all { o.exchangeFinished(exchange, bytesIn: bytesIn, bytesOut: bytesOut) }
+    public func exchangeEnded(outcome: Outcome, bytesIn: Int, bytesOut: Int) {
+        for o in all { o.exchangeEnded(outcome: outcome, bytesIn: bytesIn, bytesOut: bytesOut) }
+    }
+    /// Tells every observer that wants records.
+    public func exchangeFinished(_ exchange: Exchange) {
+        for o in all where o.wantsBodies { o.exchangeFinished(exchange) }
     }
 }

@@ -141,7 +141,7 @@ final class ForwardTask: UpstreamResponseDelegate, @unchecked Sendable {
     func upstreamHead(_ head: HTTPResponseHead) {
         headNs = now
         status = Int(head.status.code)
-        responseHeaders = head.headers.map { Header($0.name, $0.value) }
+        if recordBodies { responseHeaders = head.headers.map { Header($0.name, $0.value) } }
         observer?.responseStarted(status: Int(head.status.code))
         exchange.writeHead(HTTPResponseHead(version: exchange.head.version, status: head.status,
                                             headers: HopByHop.responseHeaders(head.headers)), flush: false)
@@ -218,6 +218,8 @@ final class ForwardTask: UpstreamResponseDelegate, @unchecked Sendable {
         let endNs = now
         if let (_, p) = waiting { waiting = nil; p.fail(HTTPServerExchangeError.clientGone) }
         guard let observer else { return }
+        observer.exchangeEnded(outcome: outcome, bytesIn: requestBytes, bytesOut: responseBytes)
+        guard recordBodies else { return }
         let head = exchange.head
         let reqBytes = requestBody.readableBytes > 0 ? Array(requestBody.readableBytesView) : []
         var ex = Exchange(id: id, startUnixNs: exchange.receivedUnixNs, startMonoNs: startMono,
@@ -230,7 +232,7 @@ final class ForwardTask: UpstreamResponseDelegate, @unchecked Sendable {
         if let status {
             let bytes = responseBody.readableBytes > 0 ? Array(responseBody.readableBytesView) : []
             ex.response = ResponseRecord(status: status, headers: responseHeaders, body: bytes.isEmpty ? .none : .binary(bytes),
-                                         chunks: recordBodies ? chunks : [], encoding: responseHeaders.first("content-encoding"))
+                                         chunks: chunks, encoding: responseHeaders.first("content-encoding"))
         }
         ex.outcome = outcome
         ex.error = error
@@ -238,7 +240,7 @@ final class ForwardTask: UpstreamResponseDelegate, @unchecked Sendable {
             let note = "response body recorded up to \(maxRecordedBody) of \(responseBytes) bytes"
             ex.error = ex.error.map { $0 + "; " + note } ?? note
         }
-        observer.exchangeFinished(ex, bytesIn: requestBytes, bytesOut: responseBytes)
+        observer.exchangeFinished(ex)
     }
 }
 

@@ -34,7 +34,7 @@ public struct CassetteSink: ForwardObserver {
     }
 
     /// Queues the exchange.
-    public func exchangeFinished(_ exchange: Exchange, bytesIn: Int, bytesOut: Int) {
+    public func exchangeFinished(_ exchange: Exchange) {
         recorder.record(.exchange(exchange))
     }
 }
