@@ -78,4 +78,42 @@ struct ForwardTLSTests {
         let ex = try #require(try CassetteFile.exchanges(path: dir.file("yes.cassette")).exchanges.first)
         #expect(ex.upstream == url + "/v1/chat/completions")
     }
+
+    @Test("a trusted certificate for another name is refused: the host name or address is checked")
+    func wrongName() async throws {
+        let dir = TempDir()
+        let cert = dir.file("cert.pem"), key = dir.file("key.pem")
+        let gen = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                      "-days", "2", "-subj", "/CN=example.test", "-addext", "subjectAltName=DNS:example.test"])
+        try #require(gen.code == 0, "openssl: \(gen.stderr)")
+        let up = try await TLSUpstream.start(cert: cert, key: key)
+        defer { up.channel.close(promise: nil) }
+        for host in ["127.0.0.1", "localhost"] {
+            var o = try testOptions(upstream: "https://\(host):\(up.port)", output: nil)
+            o.upstream.caFile = cert
+            let r = try await withRecordingProxy(o) { p in
+                try await TestClient.post(p.baseURL + "/v1/chat/completions", json: "{}")
+            }
+            #expect(r.status == 502, "\(host): \(r.text)")
+            #expect(r.text.contains("TLS"), "\(host): \(r.text)")
+        }
+    }
+
+    @Test("a certificate for the host name is accepted when the upstream is named by it")
+    func byName() async throws {
+        let dir = TempDir()
+        let cert = dir.file("cert.pem"), key = dir.file("key.pem")
+        let gen = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                      "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
+        try #require(gen.code == 0, "openssl: \(gen.stderr)")
+        let up = try await TLSUpstream.start(cert: cert, key: key)
+        defer { up.channel.close(promise: nil) }
+        var o = try testOptions(upstream: "https://localhost:\(up.port)", output: nil)
+        o.upstream.caFile = cert
+        let r = try await withRecordingProxy(o) { p in
+            try await TestClient.post(p.baseURL + "/v1/chat/completions", json: "{}")
+        }
+        #expect(r.status == 200, "\(r.text)")
+        #expect(r.text == #"{"tls":true}"#)
+    }
 }

@@ -23,6 +23,10 @@ enum UpstreamErrorText {
         }
         if let e = error as? IOError { return String(cString: strerror(e.errnoCode)).lowercased() }
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        if let e = error as? NIOSSLExtraError {
+            if e == .failedToValidateHostname { return "TLS: the upstream's certificate is not valid for this host name or address (\(e))" }
+            return "TLS: \(e)"
+        }
         if let e = error as? BoringSSLError { return "TLS: \(e)" }
         return "\(error)"
     }
