@@ -39,14 +39,29 @@ final class TLSAnswer: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .end = unwrapInboundIn(data) else { return }
-        let body = ByteBuffer(string: #"{"tls":true}"#)
+        Self.answerJSON(context, #"{"tls":true}"#)
+    }
+
+    /// Writes a 200 JSON response with content-length and flushes it.
+    static func answerJSON(_ context: ChannelHandlerContext, _ text: String) {
+        let body = ByteBuffer(string: text)
         var h = HTTPHeaders()
         h.add(name: "content-length", value: String(body.readableBytes))
         h.add(name: "content-type", value: "application/json")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))), promise: nil)
+        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
     }
+}
+
+/// A self-signed certificate and key made by `openssl` in `dir`, for `name` (`IP:…` or `DNS:…`).
+func selfSigned(_ dir: TempDir, _ name: String) throws -> (cert: String, key: String) {
+    let cert = dir.file("cert.pem"), key = dir.file("key.pem")
+    let cn = String(name.split(separator: ":", maxSplits: 1).last ?? "")
+    let gen = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                  "-days", "2", "-subj", "/CN=\(cn)", "-addext", "subjectAltName=\(name)"])
+    try #require(gen.code == 0, "openssl: \(gen.stderr)")
+    return (cert, key)
 }
 
 @Suite("HTTPS upstreams")
@@ -54,10 +69,7 @@ struct ForwardTLSTests {
     @Test("certificates are verified: a private CA works with --ca-file and fails without")
     func caFile() async throws {
         let dir = TempDir()
-        let cert = dir.file("cert.pem"), key = dir.file("key.pem")
-        let gen = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                                                      "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
-        try #require(gen.code == 0, "openssl: \(gen.stderr)")
+        let (cert, key) = try selfSigned(dir, "IP:127.0.0.1")
         let up = try await TLSUpstream.start(cert: cert, key: key)
         defer { up.channel.close(promise: nil) }
         let url = "https://127.0.0.1:\(up.port)"
@@ -82,10 +94,7 @@ struct ForwardTLSTests {
     @Test("a trusted certificate for another name is refused: the host name or address is checked")
     func wrongName() async throws {
         let dir = TempDir()
-        let cert = dir.file("cert.pem"), key = dir.file("key.pem")
-        let gen = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                                                      "-days", "2", "-subj", "/CN=example.test", "-addext", "subjectAltName=DNS:example.test"])
-        try #require(gen.code == 0, "openssl: \(gen.stderr)")
+        let (cert, key) = try selfSigned(dir, "DNS:example.test")
         let up = try await TLSUpstream.start(cert: cert, key: key)
         defer { up.channel.close(promise: nil) }
         for host in ["127.0.0.1", "localhost"] {
@@ -102,10 +111,7 @@ struct ForwardTLSTests {
     @Test("a certificate for the host name is accepted when the upstream is named by it")
     func byName() async throws {
         let dir = TempDir()
-        let cert = dir.file("cert.pem"), key = dir.file("key.pem")
-        let gen = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                                                      "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
-        try #require(gen.code == 0, "openssl: \(gen.stderr)")
+        let (cert, key) = try selfSigned(dir, "DNS:localhost")
         let up = try await TLSUpstream.start(cert: cert, key: key)
         defer { up.channel.close(promise: nil) }
         var o = try testOptions(upstream: "https://localhost:\(up.port)", output: nil)

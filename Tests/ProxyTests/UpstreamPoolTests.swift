@@ -188,13 +188,7 @@ final class IdleClosingAnswer: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         timer?.cancel()
         guard case .end = unwrapInboundIn(data) else { return }
-        let body = ByteBuffer(string: "{}")
-        var h = HTTPHeaders()
-        h.add(name: "content-length", value: String(body.readableBytes))
-        h.add(name: "content-type", value: "application/json")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        TLSAnswer.answerJSON(context, "{}")
         let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: closeAfter) { ctx.value.close(promise: nil) }
     }
