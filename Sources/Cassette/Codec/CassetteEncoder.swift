@@ -16,6 +16,8 @@ public final class CassetteEncoder {
     public private(set) var knownBlobs: Set<String>
     /// Names of entry lists already written (for delta references).
     var knownLists: Set<String> = []
+    /// Blob names of recently seen content, so resent history is not hashed again.
+    var blobNames = BlobNameCache()
     /// Serialized records not yet flushed.
     public private(set) var pending: [UInt8] = []
     /// Records (headers, exchanges, messages; not blobs) not yet flushed.
@@ -58,7 +60,7 @@ public final class CassetteEncoder {
     private func appendExchange(_ ex: Exchange) {
         var json = ex.toJSON()
         if deduplicate, case .json(.object(let body), _) = ex.request.body {
-            let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists)
+            let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists, cache: &blobNames)
             if !refs.isEmpty {
                 for b in blobs where !knownBlobs.contains(b.hash) {
                     knownBlobs.insert(b.hash)

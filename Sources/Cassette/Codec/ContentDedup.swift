@@ -17,13 +17,25 @@ public enum ContentDedup {
 
     /// The chained list name after appending element `e` to the list named `id`.
     public static func chain(_ id: String, _ e: String) -> String {
-        XXH64.contentName(Array((id + e).utf8))
+        var id = id, e = e
+        return id.withUTF8 { a in
+            e.withUTF8 { b in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + 1) { buf in
+                    let p = buf.baseAddress!  // Capacity is at least 1: non-nil.
+                    if let s = a.baseAddress { p.update(from: s, count: a.count) }
+                    if let s = b.baseAddress { (p + a.count).update(from: s, count: b.count) }
+                    return XXH64.contentName(UnsafeRawBufferPointer(start: p, count: a.count + b.count))
+                }
+            }
+        }
     }
 
     /// Splits a request body into its stored form, the reference table, and the blobs it needs.
     /// `lists` holds the names of entry lists already stored; new lists are added to it and
-    /// their names appended to `added`.
-    public static func split(_ body: JSONObject, lists: inout Set<String>, added: inout [String]) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
+    /// their names appended to `added`. Blob names come from `cache`, which remembers the
+    /// entries of earlier requests.
+    public static func split(_ body: JSONObject, lists: inout Set<String>, added: inout [String],
+                             cache: inout BlobNameCache) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
         var stored = body
         var refs = JSONObject()
         var blobs: [Blob] = []
@@ -34,7 +46,7 @@ public enum ContentDedup {
             var ids: [String] = [""]
             ids.reserveCapacity(items.count + 1)
             for item in items {
-                let n = Blob.name(of: item)
+                let n = cache.name(of: item)
                 blobs.append(Blob(hash: n, value: item))
                 names.append(n)
                 ids.append(chain(ids[ids.count - 1], n))
@@ -57,7 +69,7 @@ public enum ContentDedup {
             case .string(let s) where s.utf8.count < 64: continue
             default: break
             }
-            let n = Blob.name(of: v)
+            let n = cache.name(of: v)
             blobs.append(Blob(hash: n, value: v))
             refs[key] = .string(n)
             stored[key] = .null
