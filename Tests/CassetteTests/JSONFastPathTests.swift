@@ -46,7 +46,7 @@ import Testing
         }
     }
 
-    @Test func escaperMatchesTheReference() {
+    @Test func escaperMatchesTheReference() throws {
         var rng = SplitMix64(seed: 11)
         for _ in 0..<5000 {
             let s = String(decoding: Self.randomBytes(&rng), as: UTF8.self)

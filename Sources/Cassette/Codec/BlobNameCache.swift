@@ -29,7 +29,7 @@ public struct BlobNameCache {
     public mutating func name(of value: JSON) -> String {
         let key = Key(value)
         if let e = current[key] { return e.name }
-        if let e = previous.removeValue(forKey: key) {
+        if !previous.isEmpty, let e = previous.removeValue(forKey: key) {
             remember(key, e)
             return e.name
         }
@@ -49,13 +49,17 @@ public struct BlobNameCache {
         currentBytes += e.bytes
     }
 
-    /// A value as a dictionary key: sampled hash, exact equality.
+    /// A value as a dictionary key: sampled hash (computed once), exact equality.
     struct Key: Hashable {
         let value: JSON
-        init(_ value: JSON) { self.value = value }
+        let sample: UInt64
+        init(_ value: JSON) {
+            self.value = value
+            sample = JSONExact.sample(value)
+        }
 
-        static func == (a: Key, b: Key) -> Bool { JSONExact.equal(a.value, b.value) }
-        func hash(into h: inout Hasher) { JSONExact.sample(value, into: &h) }
+        static func == (a: Key, b: Key) -> Bool { a.sample == b.sample && JSONExact.equal(a.value, b.value) }
+        func hash(into h: inout Hasher) { h.combine(sample) }
     }
 }
 
@@ -87,12 +91,11 @@ enum JSONExact {
         return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }
 
-    /// Hashes the shape of `v` and, for each string, its length and up to 24 of its bytes. The
-    /// sample is mixed into one word first, so the hasher sees a single value.
-    static func sample(_ v: JSON, into h: inout Hasher) {
+    /// A hash of the shape of `v` and, for each string, its length and up to 24 of its bytes.
+    static func sample(_ v: JSON) -> UInt64 {
         var acc: UInt64 = 0
         mix(v, &acc)
-        h.combine(acc)
+        return acc
     }
 
     @inline(__always) private static func step(_ acc: inout UInt64, _ x: UInt64) {

@@ -51,6 +51,8 @@ struct JSONParser {
     var keyStack: [String] = []
     /// For each key on `keyStack`: a hash of its bytes when it is plain ASCII, else 0.
     var keyPrints: [UInt64] = []
+    /// Where strings with escapes are decoded before they become strings.
+    var scratch: [UInt8] = []
     static let maxDepth = 512
 
     init(_ buf: UnsafeRawBufferPointer) {
@@ -152,7 +154,7 @@ struct JSONParser {
 
     /// Moves the top of `stack` from `base` on into a new array of exactly that size. The moved
     /// slots are refilled with `filler` (a value without storage) before the stack shrinks.
-    static func pop<T>(_ stack: inout [T], from base: Int, filler: T) -> [T] {
+    @inline(__always) static func pop<T>(_ stack: inout [T], from base: Int, filler: T) -> [T] {
         let n = stack.count - base
         if n == 0 { return [] }
         let out = [T](unsafeUninitializedCapacity: n) { buf, count in
