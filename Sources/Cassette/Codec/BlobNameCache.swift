@@ -7,15 +7,30 @@
 /// a sample of each string (its length and a few of its bytes), then confirm with a full
 /// comparison, which is much cheaper than serializing and hashing.
 ///
+/// It also keeps the last few entry lists (`messages`, `input`) with their names, so that a
+/// request that resends an earlier request's entries, as every agent turn does, reuses their
+/// names after a plain comparison, with no hashing at all.
+///
 /// Bounded: names live in two generations of about ``generationBytes`` canonical bytes each;
 /// when the current one fills it becomes the previous one and the oldest is dropped, and a
-/// value found in the previous generation moves to the current one.
+/// value found in the previous generation moves to the current one. Lists: the last
+/// ``recentListLimit``.
 public struct BlobNameCache {
     /// Canonical bytes a generation may name before it is retired.
     public let generationBytes: Int
     private var current: [Key: Entry] = [:]
     private var previous: [Key: Entry] = [:]
     private var currentBytes = 0
+    private var recentLists: [RecentList] = []
+    /// How many recent entry lists are kept (about the number of agents recorded at once).
+    public static let recentListLimit = 32
+
+    /// An entry list with its blob names and chained list names (`ids[k]` names the first `k`).
+    struct RecentList {
+        let items: [JSON]
+        let names: [String]
+        let ids: [String]
+    }
 
     struct Entry {
         let name: String
@@ -37,6 +52,25 @@ public struct BlobNameCache {
         let e = Entry(name: XXH64.contentName(bytes), bytes: bytes.count)
         remember(key, e)
         return e.name
+    }
+
+    /// The names and chained list names (`ids`, one more than `names`, beginning with `""`) of
+    /// the longest prefix of `items` that is a whole recent list, compared byte for byte.
+    func knownPrefix(of items: [JSON]) -> (names: [String], ids: [String]) {
+        for list in recentLists.reversed() {
+            let m = list.items.count
+            // The last entry first: it tells conversations apart soonest.
+            guard m <= items.count, JSONExact.equal(items[m - 1], list.items[m - 1]) else { continue }
+            if (0..<(m - 1)).allSatisfy({ JSONExact.equal(items[$0], list.items[$0]) }) { return (list.names, list.ids) }
+        }
+        return ([], [""])
+    }
+
+    /// Remembers an entry list with its names and chained names, as the most recent one.
+    mutating func rememberList(_ items: [JSON], names: [String], ids: [String]) {
+        if let last = recentLists.last, last.items.count == items.count, last.ids.last == ids.last { return }
+        if recentLists.count >= Self.recentListLimit { recentLists.removeFirst() }
+        recentLists.append(RecentList(items: items, names: names, ids: ids))
     }
 
     private mutating func remember(_ key: Key, _ e: Entry) {
@@ -67,28 +101,41 @@ public struct BlobNameCache {
 enum JSONExact {
     /// Whether `a` and `b` serialize to the same bytes (same key order, same string and number bytes).
     static func equal(_ a: JSON, _ b: JSON) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case (.bool(let x), .bool(let y)): return x == y
-        case (.number(let x), .number(let y)): return sameBytes(x.text, y.text)
-        case (.string(let x), .string(let y)): return sameBytes(x, y)
-        case (.array(let x), .array(let y)):
-            guard x.count == y.count else { return false }
-            for k in x.indices where !equal(x[k], y[k]) { return false }
-            return true
-        case (.object(let x), .object(let y)):
-            guard x.count == y.count else { return false }
-            for k in x.keys.indices where !sameBytes(x.keys[k], y.keys[k]) || !equal(x.values[k], y.values[k]) { return false }
-            return true
-        default: return false
+        // One switch per side, no tuple: matching a tuple of enums would copy both.
+        switch a {
+        case .null: return b.isNull
+        case .bool(let x): if case .bool(let y) = b { return x == y }
+        case .number(let x): if case .number(let y) = b { return sameBytes(x.text, y.text) }
+        case .string(let x): if case .string(let y) = b { return sameBytes(x, y) }
+        case .array(let x): if case .array(let y) = b { return x.count == y.count && equal(x, y) }
+        case .object(let x):
+            if case .object(let y) = b {
+                guard x.count == y.count else { return false }
+                for k in x.keys.indices where !sameBytes(x.keys[k], y.keys[k]) { return false }
+                return equal(x.values, y.values)
+            }
+        }
+        return false
+    }
+
+    /// Element-wise ``equal(_:_:)`` of two arrays of one length, read in place.
+    private static func equal(_ x: [JSON], _ y: [JSON]) -> Bool {
+        x.withUnsafeBufferPointer { a in
+            y.withUnsafeBufferPointer { b in
+                for k in a.indices where !equal(a[k], b[k]) { return false }
+                return true
+            }
         }
     }
 
     /// UTF-8 equality (`==` on strings compares canonical equivalence instead, which is wrong here).
     static func sameBytes(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
-        var a = a, b = b
-        return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        let same = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
+        if let outer = same, let inner = outer { return inner }
+        return a.utf8.elementsEqual(b.utf8)  // Bridged strings without contiguous UTF-8.
     }
 
     /// A hash of the shape of `v` and, for each string, its length and up to 24 of its bytes.

@@ -41,16 +41,17 @@ public enum ContentDedup {
         var blobs: [Blob] = []
         for key in perElementKeys {
             guard case .array(let items)? = body[key], !items.isEmpty else { continue }
-            var names: [String] = []
+            // Names and chained list names: those of a recent list this one extends, then the rest.
+            var (names, ids) = cache.knownPrefix(of: items)
             names.reserveCapacity(items.count)
-            var ids: [String] = [""]
             ids.reserveCapacity(items.count + 1)
-            for item in items {
+            for item in items[names.count...] {
                 let n = cache.name(of: item)
-                blobs.append(Blob(hash: n, value: item))
                 names.append(n)
                 ids.append(chain(ids[ids.count - 1], n))
             }
+            cache.rememberList(items, names: names, ids: ids)
+            for (item, n) in zip(items, names) { blobs.append(Blob(hash: n, value: item)) }
             // The longest earlier list this one extends.
             var base = 0
             for k in stride(from: items.count, through: 1, by: -1) where lists.contains(ids[k]) { base = k; break }
@@ -80,6 +81,9 @@ public enum ContentDedup {
     /// The decoder's memory of entry lists: each list as its base list plus the entries it added.
     public struct ListTable: Sendable {
         var nodes: [String: (base: String, add: [String])] = [:]
+        /// The entries of lists registered lately (at most ``recentLimit``; then it starts over).
+        var recentItems: [String: [JSON]] = [:]
+        static let recentLimit = 1024
         /// An empty table.
         public init() {}
 
@@ -95,13 +99,30 @@ public enum ContentDedup {
             return chainParts.reversed().flatMap { $0 }
         }
 
-        /// Records a list given as `base` + `add`; returns its full element names.
-        mutating func register(base: String, add: [String]) throws(CassetteError) -> [String] {
-            let prefix = try elements(base)
+        /// Records a list given as `base` + `add` and returns its entries, looked up in `table`.
+        /// The entries of recent lists are kept, so a list that extends one costs only its new entries.
+        mutating func register(base: String, add: [String], table: [String: JSON]) throws(CassetteError) -> [JSON] {
+            var items: [JSON] = []
+            if let known = recentItems[base] { items = known } else {
+                let prefix = try elements(base)
+                items.reserveCapacity(prefix.count + add.count)
+                for n in prefix {
+                    guard let v = table[n] else { throw .missingBlob(n) }
+                    items.append(v)
+                }
+            }
+            for n in add {
+                guard let v = table[n] else { throw .missingBlob(n) }
+                items.append(v)
+            }
             var id = base
             for e in add { id = chain(id, e) }
-            if nodes[id] == nil, !id.isEmpty { nodes[id] = (base, add) }
-            return prefix + add
+            if !id.isEmpty {
+                if nodes[id] == nil { nodes[id] = (base, add) }
+                if recentItems.count >= Self.recentLimit { recentItems.removeAll(keepingCapacity: true) }
+                recentItems[id] = items
+            }
+            return items
         }
     }
 
@@ -128,14 +149,7 @@ public enum ContentDedup {
                     guard let n = nj.stringValue else { throw .schema("body_refs.\(key) must hold blob names") }
                     names.append(n)
                 }
-                let all = try lists.register(base: base, add: names)
-                var items: [JSON] = []
-                items.reserveCapacity(all.count)
-                for n in all {
-                    guard let v = table[n] else { throw .missingBlob(n) }
-                    items.append(v)
-                }
-                body[key] = .array(items)
+                body[key] = .array(try lists.register(base: base, add: names, table: table))
             default:
                 throw .schema("body_refs.\(key) must be a blob name, a list of them, or {base, add}")
             }

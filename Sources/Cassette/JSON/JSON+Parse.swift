@@ -47,10 +47,10 @@ struct JSONParser {
     var i: Int = 0
     /// The members of all open containers, so that each container's arrays are allocated
     /// once, at their final size, when it closes.
-    var valueStack: [JSON] = []
-    var keyStack: [String] = []
+    var valueStack: JSONParserStack<JSON>
+    var keyStack: JSONParserStack<String>
     /// For each key on `keyStack`: a hash of its bytes when it is plain ASCII, else 0.
-    var keyPrints: [UInt64] = []
+    var keyPrints: JSONParserStack<UInt64>
     /// Where strings with escapes are decoded before they become strings.
     var scratch: [UInt8] = []
     static let maxDepth = 512
@@ -58,9 +58,10 @@ struct JSONParser {
     init(_ buf: UnsafeRawBufferPointer) {
         base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self)
         end = buf.count
-        if end > 64 {
-            valueStack.reserveCapacity(32); keyStack.reserveCapacity(32); keyPrints.reserveCapacity(32)
-        }
+        let capacity = end > 64 ? 32 : 0
+        valueStack = JSONParserStack(filler: .null, capacity: capacity)
+        keyStack = JSONParserStack(filler: "", capacity: capacity)
+        keyPrints = JSONParserStack(filler: 0, capacity: capacity)
     }
 
     @inline(__always) func byte(_ k: Int) -> UInt8 { base![k] }  // k < end is checked by callers; base is non-nil when end > 0.
@@ -116,7 +117,7 @@ struct JSONParser {
             if let dup = duplicateKey(k, print, from: keyBase) {
                 valueStack[valueBase + dup - keyBase] = v
             } else {
-                keyStack.append(k); keyPrints.append(print); valueStack.append(v)
+                keyStack.push(k); keyPrints.push(print); valueStack.push(v)
             }
             skipWS()
             guard i < end else { throw error("unterminated object") }
@@ -127,9 +128,8 @@ struct JSONParser {
             i -= 1
             throw error("expected ',' or '}'")
         }
-        keyPrints.removeLast(keyPrints.count - keyBase)
-        return .object(JSONObject(uncheckedKeys: Self.pop(&keyStack, from: keyBase, filler: ""),
-                                  values: Self.pop(&valueStack, from: valueBase, filler: .null)))
+        keyPrints.drop(to: keyBase)
+        return .object(JSONObject(uncheckedKeys: keyStack.pop(from: keyBase), values: valueStack.pop(from: valueBase)))
     }
 
     /// A hash of the key bytes `start..<stop` when they are plain ASCII (then equal hashes are
@@ -152,23 +152,6 @@ struct JSONParser {
         return nil
     }
 
-    /// Moves the top of `stack` from `base` on into a new array of exactly that size. The moved
-    /// slots are refilled with `filler` (a value without storage) before the stack shrinks.
-    @inline(__always) static func pop<T>(_ stack: inout [T], from base: Int, filler: T) -> [T] {
-        let n = stack.count - base
-        if n == 0 { return [] }
-        let out = [T](unsafeUninitializedCapacity: n) { buf, count in
-            stack.withUnsafeMutableBufferPointer { s in
-                let src = s.baseAddress! + base  // n > 0 elements from base: non-nil.
-                buf.baseAddress!.moveInitialize(from: src, count: n)
-                src.initialize(repeating: filler, count: n)
-            }
-            count = n
-        }
-        stack.removeLast(n)
-        return out
-    }
-
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
         if depth > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth)") }
         i += 1
@@ -177,7 +160,7 @@ struct JSONParser {
         let base = valueStack.count
         while true {
             skipWS()
-            valueStack.append(try parseValue(depth: depth))
+            valueStack.push(try parseValue(depth: depth))
             skipWS()
             guard i < end else { throw error("unterminated array") }
             let c = byte(i)
@@ -187,7 +170,7 @@ struct JSONParser {
             i -= 1
             throw error("expected ',' or ']'")
         }
-        return .array(Self.pop(&valueStack, from: base, filler: .null))
+        return .array(valueStack.pop(from: base))
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {

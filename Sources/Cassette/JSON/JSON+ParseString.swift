@@ -74,8 +74,7 @@ extension JSONParser {
             default:
                 return (r - 1, w, "invalid escape")
             }
-            let stop = JSONScan.specialIndex(s, from: r, to: end)
-            if stop > r { (d + w).update(from: s + r, count: stop - r); w += stop - r; r = stop }
+            JSONScan.copyPlain(s, &r, end, d, &w)  // w <= r - start: d's room of end - start suffices.
             guard r < end else { return (r, w, "unterminated string") }
             let c = s[r]
             if c == UInt8(ascii: "\"") { return (r, w, nil) }

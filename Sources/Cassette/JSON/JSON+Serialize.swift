@@ -11,17 +11,18 @@ extension JSON {
         case .string(let s): JSON.writeString(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
-            var first = true
-            for v in a {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                v.write(into: &out, sortedKeys: sortedKeys)
+            // Elements are written in place through the buffer, not copied out one by one.
+            a.withUnsafeBufferPointer { b in
+                for k in b.indices {
+                    if k > 0 { out.append(UInt8(ascii: ",")) }
+                    b[k].write(into: &out, sortedKeys: sortedKeys)
+                }
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             if sortedKeys {
-                let order = o.keys.indices.sorted { o.keys[$0].utf8.lexicographicallyPrecedes(o.keys[$1].utf8) }
+                let order = o.keys.indices.sorted { JSON.utf8Precedes(o.keys[$0], o.keys[$1]) }
                 var first = true
                 for idx in order {
                     if !first { out.append(UInt8(ascii: ",")) }
@@ -31,11 +32,15 @@ extension JSON {
                     o.values[idx].write(into: &out, sortedKeys: true)
                 }
             } else {
-                for idx in o.keys.indices {
-                    if idx > 0 { out.append(UInt8(ascii: ",")) }
-                    JSON.writeString(o.keys[idx], into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    o.values[idx].write(into: &out, sortedKeys: false)
+                o.keys.withUnsafeBufferPointer { keys in
+                    o.values.withUnsafeBufferPointer { values in
+                        for k in keys.indices {
+                            if k > 0 { out.append(UInt8(ascii: ",")) }
+                            JSON.writeString(keys[k], into: &out)
+                            out.append(UInt8(ascii: ":"))
+                            values[k].write(into: &out, sortedKeys: false)
+                        }
+                    }
                 }
             }
             out.append(UInt8(ascii: "}"))
@@ -135,8 +140,20 @@ extension JSON {
                     w += 6
                 }
                 r += 1
-                let stop = JSONScan.specialIndex(p, from: r, to: n)
-                if stop > r { (d + w).update(from: p + r, count: stop - r); w += stop - r; r = stop }
+                // The output ends extra bytes past the input's end, and w - start - r never
+                // exceeds the extra bytes used so far: whole-word stores stay inside it.
+                JSONScan.copyPlain(p, &r, n, d, &w)
+            }
+        }
+    }
+
+    /// Whether `a` comes before `b` in the order of their UTF-8 bytes.
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for k in 0..<min(x.count, y.count) where x[k] != y[k] { return x[k] < y[k] }
+                return x.count < y.count
             }
         }
     }
