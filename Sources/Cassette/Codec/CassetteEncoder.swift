@@ -16,6 +16,8 @@ public final class CassetteEncoder {
     public private(set) var knownBlobs: Set<String>
     /// Names of entry lists already written (for delta references).
     var knownLists: Set<String> = []
+    /// Blob names of recently seen content, so resent history is not hashed again.
+    var blobNames = BlobNameCache()
     /// Serialized records not yet flushed.
     public private(set) var pending: [UInt8] = []
     /// Records (headers, exchanges, messages; not blobs) not yet flushed.
@@ -56,24 +58,14 @@ public final class CassetteEncoder {
     }
 
     private func appendExchange(_ ex: Exchange) {
-        var json = ex.toJSON()
-        if deduplicate, case .json(.object(let body), _) = ex.request.body {
-            let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists)
-            if !refs.isEmpty {
-                for b in blobs where !knownBlobs.contains(b.hash) {
-                    knownBlobs.insert(b.hash)
-                    stagedBlobs.append(b.hash)
-                    appendLine(Record.blob(b).toJSON(), counts: false)
-                }
-                if case .object(var o) = json, case .object(var rq)? = o["request"] {
-                    rq["body"] = .object(stored)
-                    rq["body_refs"] = .object(refs)
-                    o["request"] = .object(rq)
-                    json = .object(o)
-                }
-            }
+        guard deduplicate, case .json(.object(let body), _) = ex.request.body else { appendLine(ex.toJSON()); return }
+        let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists, cache: &blobNames)
+        guard !refs.isEmpty else { appendLine(ex.toJSON()); return }
+        for b in blobs where knownBlobs.insert(b.hash).inserted {
+            stagedBlobs.append(b.hash)
+            appendLine(Record.blob(b).toJSON(), counts: false)
         }
-        appendLine(json)
+        appendLine(ex.toJSON(storedRequestBody: (stored, refs)))
     }
 
     private func appendLine(_ json: JSON, counts: Bool = true) {

@@ -17,28 +17,41 @@ public enum ContentDedup {
 
     /// The chained list name after appending element `e` to the list named `id`.
     public static func chain(_ id: String, _ e: String) -> String {
-        XXH64.contentName(Array((id + e).utf8))
+        var id = id, e = e
+        return id.withUTF8 { a in
+            e.withUTF8 { b in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + 1) { buf in
+                    let p = buf.baseAddress!  // Capacity is at least 1: non-nil.
+                    if let s = a.baseAddress { p.update(from: s, count: a.count) }
+                    if let s = b.baseAddress { (p + a.count).update(from: s, count: b.count) }
+                    return XXH64.contentName(UnsafeRawBufferPointer(start: p, count: a.count + b.count))
+                }
+            }
+        }
     }
 
     /// Splits a request body into its stored form, the reference table, and the blobs it needs.
     /// `lists` holds the names of entry lists already stored; new lists are added to it and
-    /// their names appended to `added`.
-    public static func split(_ body: JSONObject, lists: inout Set<String>, added: inout [String]) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
+    /// their names appended to `added`. Blob names come from `cache`, which remembers the
+    /// entries of earlier requests.
+    public static func split(_ body: JSONObject, lists: inout Set<String>, added: inout [String],
+                             cache: inout BlobNameCache) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
         var stored = body
         var refs = JSONObject()
         var blobs: [Blob] = []
         for key in perElementKeys {
             guard case .array(let items)? = body[key], !items.isEmpty else { continue }
-            var names: [String] = []
+            // Names and chained list names: those of a recent list this one extends, then the rest.
+            var (names, ids) = cache.knownPrefix(of: items)
             names.reserveCapacity(items.count)
-            var ids: [String] = [""]
             ids.reserveCapacity(items.count + 1)
-            for item in items {
-                let n = Blob.name(of: item)
-                blobs.append(Blob(hash: n, value: item))
+            for item in items[names.count...] {
+                let n = cache.name(of: item)
                 names.append(n)
                 ids.append(chain(ids[ids.count - 1], n))
             }
+            cache.rememberList(items, names: names, ids: ids)
+            for (item, n) in zip(items, names) { blobs.append(Blob(hash: n, value: item)) }
             // The longest earlier list this one extends.
             var base = 0
             for k in stride(from: items.count, through: 1, by: -1) where lists.contains(ids[k]) { base = k; break }
@@ -57,7 +70,7 @@ public enum ContentDedup {
             case .string(let s) where s.utf8.count < 64: continue
             default: break
             }
-            let n = Blob.name(of: v)
+            let n = cache.name(of: v)
             blobs.append(Blob(hash: n, value: v))
             refs[key] = .string(n)
             stored[key] = .null
@@ -68,6 +81,9 @@ public enum ContentDedup {
     /// The decoder's memory of entry lists: each list as its base list plus the entries it added.
     public struct ListTable: Sendable {
         var nodes: [String: (base: String, add: [String])] = [:]
+        /// The entries of lists registered lately (at most ``recentLimit``; then it starts over).
+        var recentItems: [String: [JSON]] = [:]
+        static let recentLimit = 1024
         /// An empty table.
         public init() {}
 
@@ -83,13 +99,30 @@ public enum ContentDedup {
             return chainParts.reversed().flatMap { $0 }
         }
 
-        /// Records a list given as `base` + `add`; returns its full element names.
-        mutating func register(base: String, add: [String]) throws(CassetteError) -> [String] {
-            let prefix = try elements(base)
+        /// Records a list given as `base` + `add` and returns its entries, looked up in `table`.
+        /// The entries of recent lists are kept, so a list that extends one costs only its new entries.
+        mutating func register(base: String, add: [String], table: [String: JSON]) throws(CassetteError) -> [JSON] {
+            var items: [JSON] = []
+            if let known = recentItems[base] { items = known } else {
+                let prefix = try elements(base)
+                items.reserveCapacity(prefix.count + add.count)
+                for n in prefix {
+                    guard let v = table[n] else { throw .missingBlob(n) }
+                    items.append(v)
+                }
+            }
+            for n in add {
+                guard let v = table[n] else { throw .missingBlob(n) }
+                items.append(v)
+            }
             var id = base
             for e in add { id = chain(id, e) }
-            if nodes[id] == nil, !id.isEmpty { nodes[id] = (base, add) }
-            return prefix + add
+            if !id.isEmpty {
+                if nodes[id] == nil { nodes[id] = (base, add) }
+                if recentItems.count >= Self.recentLimit { recentItems.removeAll(keepingCapacity: true) }
+                recentItems[id] = items
+            }
+            return items
         }
     }
 
@@ -116,14 +149,7 @@ public enum ContentDedup {
                     guard let n = nj.stringValue else { throw .schema("body_refs.\(key) must hold blob names") }
                     names.append(n)
                 }
-                let all = try lists.register(base: base, add: names)
-                var items: [JSON] = []
-                items.reserveCapacity(all.count)
-                for n in all {
-                    guard let v = table[n] else { throw .missingBlob(n) }
-                    items.append(v)
-                }
-                body[key] = .array(items)
+                body[key] = .array(try lists.register(base: base, add: names, table: table))
             default:
                 throw .schema("body_refs.\(key) must be a blob name, a list of them, or {base, add}")
             }

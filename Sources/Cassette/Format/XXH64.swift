@@ -47,13 +47,23 @@ public enum XXH64 {
 
     /// A 128-bit content name as 32 lowercase hex digits: two XXH64 digests with different seeds.
     public static func contentName(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBytes { buf in
-            hex(hash(buf, seed: 0)) + hex(hash(buf, seed: 0x9E37_79B9_7F4A_7C15))
+        bytes.withUnsafeBytes { contentName($0) }
+    }
+
+    /// The content name of raw bytes.
+    public static func contentName(_ bytes: UnsafeRawBufferPointer) -> String {
+        let a = hash(bytes, seed: 0), b = hash(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+        return String(unsafeUninitializedCapacity: 32) { out in
+            writeHex(a, out.baseAddress!)  // Capacity 32: non-nil.
+            writeHex(b, out.baseAddress! + 16)
+            return 32
         }
     }
 
-    static func hex(_ v: UInt64) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Writes `v` as 16 lowercase hex digits, most significant first.
+    @inline(__always) private static func writeHex(_ v: UInt64, _ p: UnsafeMutablePointer<UInt8>) {
+        for k in 0..<16 { p[k] = hexDigits[Int((v >> UInt64(60 - 4 * k)) & 0xF)] }
     }
 }

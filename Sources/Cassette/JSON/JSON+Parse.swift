@@ -45,11 +45,23 @@ struct JSONParser {
     let base: UnsafePointer<UInt8>?
     let end: Int
     var i: Int = 0
+    /// The members of all open containers, so that each container's arrays are allocated
+    /// once, at their final size, when it closes.
+    var valueStack: JSONParserStack<JSON>
+    var keyStack: JSONParserStack<String>
+    /// For each key on `keyStack`: a hash of its bytes when it is plain ASCII, else 0.
+    var keyPrints: JSONParserStack<UInt64>
+    /// Where strings with escapes are decoded before they become strings.
+    var scratch: [UInt8] = []
     static let maxDepth = 512
 
     init(_ buf: UnsafeRawBufferPointer) {
         base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self)
         end = buf.count
+        let capacity = end > 64 ? 32 : 0
+        valueStack = JSONParserStack(filler: .null, capacity: capacity)
+        keyStack = JSONParserStack(filler: "", capacity: capacity)
+        keyPrints = JSONParserStack(filler: 0, capacity: capacity)
     }
 
     @inline(__always) func byte(_ k: Int) -> UInt8 { base![k] }  // k < end is checked by callers; base is non-nil when end > 0.
@@ -88,20 +100,25 @@ struct JSONParser {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSON {
         if depth > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth)") }
         i += 1
-        var keys: [String] = []
-        var values: [JSON] = []
         skipWS()
         if i < end, byte(i) == UInt8(ascii: "}") { i += 1; return .object(JSONObject()) }
+        let keyBase = keyStack.count, valueBase = valueStack.count
         while true {
             skipWS()
             guard i < end, byte(i) == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyStart = i + 1
             let k = try parseString()
+            let print = keyPrint(keyStart, i - 1)
             skipWS()
             guard i < end, byte(i) == UInt8(ascii: ":") else { throw error("expected ':'") }
             i += 1
             skipWS()
             let v = try parseValue(depth: depth)
-            if let dup = keys.firstIndex(of: k) { values[dup] = v } else { keys.append(k); values.append(v) }
+            if let dup = duplicateKey(k, print, from: keyBase) {
+                valueStack[valueBase + dup - keyBase] = v
+            } else {
+                keyStack.push(k); keyPrints.push(print); valueStack.push(v)
+            }
             skipWS()
             guard i < end else { throw error("unterminated object") }
             let c = byte(i)
@@ -111,18 +128,39 @@ struct JSONParser {
             i -= 1
             throw error("expected ',' or '}'")
         }
-        return .object(JSONObject(uncheckedKeys: keys, values: values))
+        keyPrints.drop(to: keyBase)
+        return .object(JSONObject(uncheckedKeys: keyStack.pop(from: keyBase), values: valueStack.pop(from: valueBase)))
+    }
+
+    /// A hash of the key bytes `start..<stop` when they are plain ASCII (then equal hashes are
+    /// needed for equal keys), or 0 when the key must be compared as a string.
+    func keyPrint(_ start: Int, _ stop: Int) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for k in start..<stop {
+            let c = byte(k)
+            if c >= 0x80 || c == UInt8(ascii: "\\") { return 0 }
+            h = (h ^ UInt64(c)) &* 0x100_0000_01B3
+        }
+        return h | 1
+    }
+
+    /// The stack index of an earlier key of the open object equal to `k` (last one wins in JSON).
+    func duplicateKey(_ k: String, _ print: UInt64, from keyBase: Int) -> Int? {
+        for j in keyBase..<keyStack.count where print == 0 || keyPrints[j] == 0 || keyPrints[j] == print {
+            if keyStack[j] == k { return j }
+        }
+        return nil
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
         if depth > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth)") }
         i += 1
-        var out: [JSON] = []
         skipWS()
-        if i < end, byte(i) == UInt8(ascii: "]") { i += 1; return .array(out) }
+        if i < end, byte(i) == UInt8(ascii: "]") { i += 1; return .array([]) }
+        let base = valueStack.count
         while true {
             skipWS()
-            out.append(try parseValue(depth: depth))
+            valueStack.push(try parseValue(depth: depth))
             skipWS()
             guard i < end else { throw error("unterminated array") }
             let c = byte(i)
@@ -132,7 +170,7 @@ struct JSONParser {
             i -= 1
             throw error("expected ',' or ']'")
         }
-        return .array(out)
+        return .array(valueStack.pop(from: base))
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
@@ -156,109 +194,4 @@ struct JSONParser {
     }
 
     @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-
-    mutating func parseString() throws(JSONParseError) -> String {
-        i += 1  // opening quote
-        let start = i
-        // Fast path: no escapes.
-        while i < end {
-            let c = byte(i)
-            if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(start: base! + start, count: i - start), as: UTF8.self)
-                i += 1
-                return s
-            }
-            if c == UInt8(ascii: "\\") { break }
-            if c < 0x20 { throw error("control character in string") }
-            i += 1
-        }
-        guard i < end else { throw error("unterminated string") }
-        var out: [UInt8] = []
-        out.reserveCapacity(i - start + 16)
-        out.append(contentsOf: UnsafeBufferPointer(start: base! + start, count: i - start))
-        while i < end {
-            let c = byte(i)
-            if c == UInt8(ascii: "\"") {
-                i += 1
-                return String(decoding: out, as: UTF8.self)
-            }
-            if c < 0x20 { throw error("control character in string") }
-            if c != UInt8(ascii: "\\") {
-                // Copy a run of plain bytes.
-                let runStart = i
-                while i < end, byte(i) != UInt8(ascii: "\""), byte(i) != UInt8(ascii: "\\"), byte(i) >= 0x20 { i += 1 }
-                out.append(contentsOf: UnsafeBufferPointer(start: base! + runStart, count: i - runStart))
-                continue
-            }
-            i += 1
-            guard i < end else { throw error("unterminated escape") }
-            let e = byte(i)
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if scalar >= 0xD800 && scalar < 0xDC00 {
-                    // High surrogate: expect a low one.
-                    if i + 1 < end, byte(i) == UInt8(ascii: "\\"), byte(i + 1) == UInt8(ascii: "u") {
-                        i += 2
-                        let low = try hex4()
-                        if low >= 0xDC00 && low < 0xE000 {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            appendUTF8(0xFFFD, &out)
-                            scalar = low
-                        }
-                    } else {
-                        scalar = 0xFFFD
-                    }
-                } else if scalar >= 0xDC00 && scalar < 0xE000 {
-                    scalar = 0xFFFD
-                }
-                appendUTF8(scalar, &out)
-            default:
-                i -= 1
-                throw error("invalid escape")
-            }
-        }
-        throw error("unterminated string")
-    }
-
-    mutating func hex4() throws(JSONParseError) -> UInt32 {
-        guard i + 4 <= end else { throw error("truncated \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = byte(i)
-            var d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw error("invalid \\u escape")
-            }
-            v = v << 4 | d
-            i += 1
-        }
-        return v
-    }
-
-    func appendUTF8(_ s: UInt32, _ out: inout [UInt8]) {
-        if s < 0x80 {
-            out.append(UInt8(s))
-        } else if s < 0x800 {
-            out.append(UInt8(0xC0 | (s >> 6))); out.append(UInt8(0x80 | (s & 0x3F)))
-        } else if s < 0x10000 {
-            out.append(UInt8(0xE0 | (s >> 12))); out.append(UInt8(0x80 | ((s >> 6) & 0x3F))); out.append(UInt8(0x80 | (s & 0x3F)))
-        } else {
-            out.append(UInt8(0xF0 | (s >> 18))); out.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((s >> 6) & 0x3F))); out.append(UInt8(0x80 | (s & 0x3F)))
-        }
-    }
 }

@@ -3,23 +3,26 @@ extension JSON {
     /// sorted by their UTF-8 bytes: the canonical form used for hashing and matching.
     public func write(into out: inout [UInt8], sortedKeys: Bool = false) {
         switch self {
-        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let b): b ? out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) : out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
-        case .number(let n): out.append(contentsOf: n.text.utf8)
+        case .null: JSON.appendLiteral("null", into: &out)
+        case .bool(let b): JSON.appendLiteral(b ? "true" : "false", into: &out)
+        case .number(let n):
+            var t = n.text
+            t.withUTF8 { out.append(contentsOf: $0) }
         case .string(let s): JSON.writeString(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
-            var first = true
-            for v in a {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                v.write(into: &out, sortedKeys: sortedKeys)
+            // Elements are written in place through the buffer, not copied out one by one.
+            a.withUnsafeBufferPointer { b in
+                for k in b.indices {
+                    if k > 0 { out.append(UInt8(ascii: ",")) }
+                    b[k].write(into: &out, sortedKeys: sortedKeys)
+                }
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             if sortedKeys {
-                let order = o.keys.indices.sorted { o.keys[$0].utf8.lexicographicallyPrecedes(o.keys[$1].utf8) }
+                let order = o.keys.indices.sorted { JSON.utf8Precedes(o.keys[$0], o.keys[$1]) }
                 var first = true
                 for idx in order {
                     if !first { out.append(UInt8(ascii: ",")) }
@@ -29,11 +32,15 @@ extension JSON {
                     o.values[idx].write(into: &out, sortedKeys: true)
                 }
             } else {
-                for idx in o.keys.indices {
-                    if idx > 0 { out.append(UInt8(ascii: ",")) }
-                    JSON.writeString(o.keys[idx], into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    o.values[idx].write(into: &out, sortedKeys: false)
+                o.keys.withUnsafeBufferPointer { keys in
+                    o.values.withUnsafeBufferPointer { values in
+                        for k in keys.indices {
+                            if k > 0 { out.append(UInt8(ascii: ",")) }
+                            JSON.writeString(keys[k], into: &out)
+                            out.append(UInt8(ascii: ":"))
+                            values[k].write(into: &out, sortedKeys: false)
+                        }
+                    }
                 }
             }
             out.append(UInt8(ascii: "}"))
@@ -85,8 +92,6 @@ extension JSON {
         }
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Appends `s` as a quoted JSON string with the minimal escapes.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -98,27 +103,65 @@ extension JSON {
     }
 
     /// Appends raw UTF-8 bytes escaped for the inside of a JSON string (no quotes).
+    ///
+    /// The bytes are copied whole; when some need escapes, the extra room is counted, added
+    /// once, and the tail from the first escape on is rewritten in place with pointer writes.
     public static func writeEscaped(_ buf: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        var runStart = 0
-        var k = 0
+        guard let p = buf.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let n = buf.count
+        out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        let first = JSONScan.specialIndex(p, from: 0, to: n)
+        guard first < n else { return }
+        var extra = 0
+        var k = first
         while k < n {
-            let c = buf[k]
-            if c >= 0x20 && c != 0x22 && c != 0x5C { k += 1; continue }
-            if k > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[runStart..<k])) }
-            switch c {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            default:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(c >> 4)], hexDigits[Int(c & 0xF)]])
+            switch p[k] {
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09: extra += 1  // Two-byte escapes.
+            default: extra += 5  // \u00XX
             }
-            k += 1
-            runStart = k
+            k = JSONScan.specialIndex(p, from: k + 1, to: n)
         }
-        if n > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[runStart..<n])) }
+        let start = out.count - n
+        out.append(contentsOf: repeatElement(0, count: extra))
+        out.withUnsafeMutableBufferPointer { dst in
+            let d = dst.baseAddress!  // Non-empty: it holds the n bytes just appended.
+            var w = start + first, r = first
+            while r < n {
+                let c = p[r]
+                d[w] = 0x5C
+                switch c {
+                case 0x22, 0x5C: d[w + 1] = c; w += 2
+                case 0x0A: d[w + 1] = UInt8(ascii: "n"); w += 2
+                case 0x0D: d[w + 1] = UInt8(ascii: "r"); w += 2
+                case 0x09: d[w + 1] = UInt8(ascii: "t"); w += 2
+                default:
+                    d[w + 1] = UInt8(ascii: "u"); d[w + 2] = 0x30; d[w + 3] = 0x30
+                    d[w + 4] = hexDigit(c >> 4); d[w + 5] = hexDigit(c & 0xF)
+                    w += 6
+                }
+                r += 1
+                // The output ends extra bytes past the input's end, and w - start - r never
+                // exceeds the extra bytes used so far: whole-word stores stay inside it.
+                JSONScan.copyPlain(p, &r, n, d, &w)
+            }
+        }
+    }
+
+    /// Whether `a` comes before `b` in the order of their UTF-8 bytes.
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for k in 0..<min(x.count, y.count) where x[k] != y[k] { return x[k] < y[k] }
+                return x.count < y.count
+            }
+        }
+    }
+
+    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    @inline(__always) static func appendLiteral(_ s: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 }
 

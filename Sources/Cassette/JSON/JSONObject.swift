@@ -24,6 +24,18 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         self.values = values
     }
 
+    /// An empty object with room for `capacity` members.
+    init(capacity: Int) {
+        keys = []; values = []
+        keys.reserveCapacity(capacity); values.reserveCapacity(capacity)
+    }
+
+    /// Appends a member whose key the caller knows is not there yet (record builders), without
+    /// the search that the subscript setter makes.
+    mutating func appendNew(_ key: String, _ value: JSON) {
+        keys.append(key); values.append(value)
+    }
+
     /// The number of members.
     public var count: Int { keys.count }
     /// Whether the object has no members.

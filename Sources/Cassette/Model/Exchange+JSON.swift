@@ -2,45 +2,54 @@ import Foundation
 
 extension Exchange {
     /// The logical (expanded) JSON form of this exchange.
-    public func toJSON() -> JSON {
-        var o = JSONObject()
-        o["type"] = "exchange"
-        o["id"] = .string(id)
-        o["start_unix_ns"] = .number(JSONNumber(text: String(startUnixNs)))
-        o["start_mono_ns"] = .number(JSONNumber(text: String(startMonoNs)))
-        var t = JSONObject()
-        if let v = timing.sentNs { t["sent_ns"] = .i64(v) }
-        if let v = timing.headNs { t["head_ns"] = .i64(v) }
-        if let v = timing.endNs { t["end_ns"] = .i64(v) }
-        o["timing"] = .object(t)
-        if let u = upstream { o["upstream"] = .string(u) }
-        var rq = JSONObject()
-        rq["method"] = .string(request.method)
-        rq["url"] = .string(request.url)
-        rq["headers"] = Self.headersJSON(request.headers)
-        request.body.store(into: &rq)
-        o["request"] = .object(rq)
+    public func toJSON() -> JSON { toJSON(storedRequestBody: nil) }
+
+    /// The JSON form, with the request body given in its stored form (`body` and, after any
+    /// `body_layout`, `body_refs`) when content de-duplication replaced parts of a JSON body.
+    func toJSON(storedRequestBody: (body: JSONObject, refs: JSONObject)?) -> JSON {
+        var o = JSONObject(capacity: 16)
+        o.appendNew("type", "exchange")
+        o.appendNew("id", .string(id))
+        o.appendNew("start_unix_ns", .i64(startUnixNs))
+        o.appendNew("start_mono_ns", .i64(startMonoNs))
+        var t = JSONObject(capacity: 3)
+        if let v = timing.sentNs { t.appendNew("sent_ns", .i64(v)) }
+        if let v = timing.headNs { t.appendNew("head_ns", .i64(v)) }
+        if let v = timing.endNs { t.appendNew("end_ns", .i64(v)) }
+        o.appendNew("timing", .object(t))
+        if let u = upstream { o.appendNew("upstream", .string(u)) }
+        var rq = JSONObject(capacity: 5)
+        rq.appendNew("method", .string(request.method))
+        rq.appendNew("url", .string(request.url))
+        rq.appendNew("headers", Self.headersJSON(request.headers))
+        if let s = storedRequestBody, case .json(_, let layout) = request.body {
+            Body.json(.object(s.body), layout).store(into: &rq)
+            rq.appendNew("body_refs", .object(s.refs))
+        } else {
+            request.body.store(into: &rq)
+        }
+        o.appendNew("request", .object(rq))
         if let r = response {
-            var rs = JSONObject()
-            rs["status"] = .int(r.status)
-            rs["headers"] = Self.headersJSON(r.headers)
-            if let e = r.encoding { rs["encoding"] = .string(e) }
+            var rs = JSONObject(capacity: 6)
+            rs.appendNew("status", .int(r.status))
+            rs.appendNew("headers", Self.headersJSON(r.headers))
+            if let e = r.encoding { rs.appendNew("encoding", .string(e)) }
             r.body.store(into: &rs)
-            rs["chunks"] = .array(r.chunks.map { .array([.int($0.length), .i64($0.tNs)]) })
-            o["response"] = .object(rs)
+            rs.appendNew("chunks", .array(r.chunks.map { .array([.int($0.length), .i64($0.tNs)]) }))
+            o.appendNew("response", .object(rs))
         }
-        o["facts"] = facts.toJSON()
-        if let v = trajectory { o["trajectory"] = .string(v) }
-        if let v = turn { o["turn"] = .int(v) }
-        if let v = parent { o["parent"] = .string(v) }
+        o.appendNew("facts", facts.toJSON())
+        if let v = trajectory { o.appendNew("trajectory", .string(v)) }
+        if let v = turn { o.appendNew("turn", .int(v)) }
+        if let v = parent { o.appendNew("parent", .string(v)) }
         if let l = link {
-            var lo = JSONObject()
-            lo["exchange"] = .string(l.exchange)
-            if let c = l.toolCallId { lo["tool_call_id"] = .string(c) }
-            o["link"] = .object(lo)
+            var lo = JSONObject(capacity: 2)
+            lo.appendNew("exchange", .string(l.exchange))
+            if let c = l.toolCallId { lo.appendNew("tool_call_id", .string(c)) }
+            o.appendNew("link", .object(lo))
         }
-        o["outcome"] = .string(outcome.rawValue)
-        if let e = error { o["error"] = .string(e) }
+        o.appendNew("outcome", .string(outcome.rawValue))
+        if let e = error { o.appendNew("error", .string(e)) }
         return .object(o)
     }
 
@@ -112,15 +121,15 @@ extension Exchange {
 }
 
 extension Body {
-    /// Writes `body` / `body_layout`, `body_text` or `body_b64` into a request or response object.
+    /// Adds `body` / `body_layout`, `body_text` or `body_b64` to a request or response object that has none yet.
     func store(into o: inout JSONObject) {
         switch self {
         case .none: break
         case .json(let v, let layout):
-            o["body"] = v
-            if layout != .compact { o["body_layout"] = .string(layout.rawValue) }
-        case .text(let s): o["body_text"] = .string(s)
-        case .binary(let b): o["body_b64"] = .string(Data(b).base64EncodedString())
+            o.appendNew("body", v)
+            if layout != .compact { o.appendNew("body_layout", .string(layout.rawValue)) }
+        case .text(let s): o.appendNew("body_text", .string(s))
+        case .binary(let b): o.appendNew("body_b64", .string(Data(b).base64EncodedString()))
         }
     }
 
@@ -143,29 +152,29 @@ extension Body {
 
 extension ExchangeFacts {
     func toJSON() -> JSON {
-        var o = JSONObject()
-        o["dialect"] = .string(dialect.rawValue)
-        if let m = model { o["model"] = .string(m) }
-        o["stream"] = .bool(stream)
-        if let v = ttftNs { o["ttft_ns"] = .i64(v) }
-        if let v = ttfoNs { o["ttfo_ns"] = .i64(v) }
-        if !tokenNs.isEmpty { o["token_ns"] = .array(tokenNs.map { .i64($0) }) }
+        var o = JSONObject(capacity: 12)
+        o.appendNew("dialect", .string(dialect.rawValue))
+        if let m = model { o.appendNew("model", .string(m)) }
+        o.appendNew("stream", .bool(stream))
+        if let v = ttftNs { o.appendNew("ttft_ns", .i64(v)) }
+        if let v = ttfoNs { o.appendNew("ttfo_ns", .i64(v)) }
+        if !tokenNs.isEmpty { o.appendNew("token_ns", .array(tokenNs.map { .i64($0) })) }
         if let u = usage {
-            o["usage"] = .obj([("input", .int(u.input)), ("output", .int(u.output)), ("cached", .int(u.cached)), ("reasoning", .int(u.reasoning))])
-            if usageCounted { o["usage_counted"] = true }
+            o.appendNew("usage", .obj([("input", .int(u.input)), ("output", .int(u.output)), ("cached", .int(u.cached)), ("reasoning", .int(u.reasoning))]))
+            if usageCounted { o.appendNew("usage_counted", true) }
         }
         if !toolCalls.isEmpty {
-            o["tool_calls"] = .array(toolCalls.map { c in
-                var t = JSONObject()
-                if let id = c.id { t["id"] = .string(id) }
-                t["name"] = .string(c.name)
-                t["arguments"] = .string(c.arguments)
+            o.appendNew("tool_calls", .array(toolCalls.map { c in
+                var t = JSONObject(capacity: 3)
+                if let id = c.id { t.appendNew("id", .string(id)) }
+                t.appendNew("name", .string(c.name))
+                t.appendNew("arguments", .string(c.arguments))
                 return .object(t)
-            })
+            }))
         }
-        if let f = finishReason { o["finish_reason"] = .string(f) }
-        if let t = outputText { o["output_text"] = .string(t) }
-        if let m = mcp { o["mcp"] = m.toJSON() }
+        if let f = finishReason { o.appendNew("finish_reason", .string(f)) }
+        if let t = outputText { o.appendNew("output_text", .string(t)) }
+        if let m = mcp { o.appendNew("mcp", m.toJSON()) }
         return .object(o)
     }
 

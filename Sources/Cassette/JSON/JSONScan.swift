@@ -1,0 +1,54 @@
+/// The byte scan shared by the JSON parser and serializer: where the next byte that cannot
+/// stand for itself inside a JSON string (`"`, `\` or a control byte below 0x20) is.
+///
+/// Eight bytes at a time: a byte equal to `q` is a zero byte of `w ^ q`, found with the usual
+/// `(x - 0x01…) & ~x & 0x80…` test, and a byte below 0x20 with `(w - 0x20…) & ~w & 0x80…`.
+/// Borrows can only flag bytes above a true hit, so the lowest flag is always exact.
+enum JSONScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    @inline(__always) static func isSpecial(_ c: UInt8) -> Bool { c == 0x22 || c == 0x5C || c < 0x20 }
+
+    /// For a little-endian word of eight bytes: the high bit of each byte is set from the first
+    /// special byte on (bytes above it may be flagged falsely); zero when none is special.
+    @inline(__always) static func specialMask(_ w: UInt64) -> UInt64 {
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- ones &* 0x20) & ~w)) & highs
+    }
+
+    /// The index of the first byte in `p[from..<to]` that is `"`, `\` or below 0x20, or `to`.
+    @inline(__always)
+    static func specialIndex(_ p: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        var k = from
+        let raw = UnsafeRawPointer(p)
+        while k + 8 <= to {
+            let m = specialMask(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)))
+            if m != 0 { return k + m.trailingZeroBitCount >> 3 }
+            k += 8
+        }
+        while k < to, !isSpecial(p[k]) { k += 1 }
+        return k
+    }
+
+    /// Copies bytes from `s[r..<end]` to `d[w...]` up to the first special byte, advancing both
+    /// indices. Whole words are stored, so up to seven bytes past the copied ones may be
+    /// overwritten: the caller needs `d` to have room for `w + 8` bytes whenever `r + 8 <= end`.
+    @inline(__always)
+    static func copyPlain(_ s: UnsafePointer<UInt8>, _ r: inout Int, _ end: Int, _ d: UnsafeMutablePointer<UInt8>, _ w: inout Int) {
+        let src = UnsafeRawPointer(s), dst = UnsafeMutableRawPointer(d)
+        while r + 8 <= end {
+            let word = src.loadUnaligned(fromByteOffset: r, as: UInt64.self)
+            dst.storeBytes(of: word, toByteOffset: w, as: UInt64.self)
+            let m = specialMask(UInt64(littleEndian: word))
+            if m != 0 {
+                let n = m.trailingZeroBitCount >> 3
+                r += n; w += n
+                return
+            }
+            r += 8; w += 8
+        }
+        while r < end, !isSpecial(s[r]) { d[w] = s[r]; r += 1; w += 1 }
+    }
+}

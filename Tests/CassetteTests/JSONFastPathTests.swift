@@ -1,0 +1,160 @@
+import Testing
+@testable import Cassette
+
+/// The word-at-a-time string scan, the two-pass string parser and the run-copying escaper,
+/// each checked against a plain byte-by-byte reference on tricky and random input.
+@Suite struct JSONFastPathTests {
+    /// Pieces that random strings are built from: plain runs of every length around a word,
+    /// multi-byte UTF-8, bytes that must be escaped, and the bytes around the special ones.
+    static let rawPieces: [[UInt8]] = [
+        Array("a".utf8), Array("hello".utf8), Array("exactly8".utf8), Array("sixteen bytes ok".utf8),
+        Array("é".utf8), Array("😀".utf8), Array("中文".utf8), Array("e\u{301}".utf8),
+        [0x22], [0x5C], [0x2F], [0x00], [0x01], [0x08], [0x09], [0x0A], [0x0C], [0x0D], [0x1F], [0x20], [0x21], [0x23],
+        [0x5B], [0x5D], [0x7F], [0x80 | 0x22], [0xDC],
+    ]
+
+    /// Escapes as they may appear inside a JSON string literal.
+    static let escapePieces: [String] = [
+        #"\""#, #"\\"#, #"\/"#, #"\b"#, #"\f"#, #"\n"#, #"\r"#, #"\t"#, #"\u0000"#, #"\u001f"#, #"\u00e9"#, #"\u00E9"#,
+        #"\u4e2d"#, #"\ud83d\ude00"#, #"\uD83D\uDE00"#, #"\ud83d"#, #"\ude00"#, #"\ud83dx"#, #"\ud83d\u0041"#,
+        #"\ud83d\ud83d"#, #"\ud83d\ud83d\ude00"#, "plain", "ü", "😀", "12345678", #"\\u0041"#,
+    ]
+
+    static func randomBytes(_ rng: inout SplitMix64) -> [UInt8] {
+        var out: [UInt8] = []
+        for _ in 0..<Int(rng.next() % 24) { out += rawPieces[Int(rng.next() % UInt64(rawPieces.count))] }
+        return out
+    }
+
+    static func randomLiteral(_ rng: inout SplitMix64) -> String {
+        var out = ""
+        for _ in 0..<Int(rng.next() % 24) { out += escapePieces[Int(rng.next() % UInt64(escapePieces.count))] }
+        return out
+    }
+
+    @Test func specialIndexMatchesAByteLoop() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<2000 {
+            let bytes = Self.randomBytes(&rng)
+            bytes.withUnsafeBufferPointer { b in
+                guard let p = b.baseAddress else { return }
+                for from in 0...b.count {
+                    let expected = (from..<b.count).first { b[$0] == 0x22 || b[$0] == 0x5C || b[$0] < 0x20 } ?? b.count
+                    #expect(JSONScan.specialIndex(p, from: from, to: b.count) == expected)
+                }
+            }
+        }
+    }
+
+    @Test func escaperMatchesTheReference() throws {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<5000 {
+            let s = String(decoding: Self.randomBytes(&rng), as: UTF8.self)
+            var fast: [UInt8] = []
+            JSON.writeString(s, into: &fast)
+            #expect(fast == Reference.quoted(Array(s.utf8)), "\(s.debugDescription)")
+            #expect(try JSON.parse(fast).stringValue.map { Array($0.utf8) } == Array(s.utf8))
+        }
+    }
+
+    @Test func parserMatchesTheReference() throws {
+        var rng = SplitMix64(seed: 13)
+        for _ in 0..<5000 {
+            let literal = Self.randomLiteral(&rng)
+            let parsed = try JSON.parse("\"" + literal + "\"").stringValue
+            #expect(parsed.map { Array($0.utf8) } == Array(Reference.decode(Array(literal.utf8)).utf8), "\(literal)")
+        }
+    }
+
+    @Test func parserRepairsInvalidUTF8LikeTheReference() throws {
+        for raw: [UInt8] in [[0xFF], [0x61, 0xC3], [0xED, 0xA0, 0x80], [0xF0, 0x9F, 0x98]] {
+            for literal in [raw, raw + Array(#"\n"#.utf8), Array(#"\t"#.utf8) + raw + Array("tail of the string".utf8)] {
+                let parsed = try JSON.parse([0x22] + literal + [0x22]).stringValue
+                #expect(parsed.map { Array($0.utf8) } == Array(Reference.decode(literal).utf8), "\(literal)")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (#""abc\x""#, "invalid escape", 5), (#""0123456789\u12"#, "truncated \\u escape", 13),
+        (#""\u12G4 and more""#, "invalid \\u escape", 5), ("\"abc\\", "unterminated escape", 5),
+        ("\"a\\n\u{1}\"", "control character in string", 4), (#""abc\"def"#, "unterminated string", 9),
+        (#""\ud83d\u00"#, "truncated \\u escape", 9), ("\"plain text\nmore\"", "control character in string", 11),
+    ])
+    func escapedStringErrorsKeepReasonAndOffset(input: String, reason: String, offset: Int) {
+        #expect(throws: JSONParseError(offset: offset, reason: reason)) { try JSON.parse(input) }
+    }
+
+    @Test func longEscapedTextRoundTrips() throws {
+        var sse = ""
+        for k in 0..<300 { sse += "data: {\"id\":\"chatcmpl-\(k)\",\"delta\":{\"content\":\"tab\\tnewline\\n é😀\"}}\n\n" }
+        let v = JSON.obj([("body_text", .string(sse)), ("n", 1.5)])
+        #expect(try JSON.parse(v.serialized()) == v)
+        #expect(try JSON.parse(v.serialized()).serialized() == v.serialized())
+    }
+}
+
+/// The byte-at-a-time escaper and decoder the fast paths replaced.
+enum Reference {
+    static let hex = Array("0123456789abcdef".utf8)
+
+    static func quoted(_ b: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        for c in b {
+            switch c {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case ..<0x20: out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]]
+            default: out.append(c)
+            }
+        }
+        return out + [0x22]
+    }
+
+    /// Decodes the inside of a valid string literal.
+    static func decode(_ b: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var i = 0
+        func hex4() -> UInt32 {
+            let v = UInt32(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16)!  // Test input is valid.
+            i += 4
+            return v
+        }
+        func utf8(_ s: UInt32) { out += Array(String(Character(Unicode.Scalar(s) ?? "\u{FFFD}")).utf8) }
+        while i < b.count {
+            let c = b[i]
+            i += 1
+            guard c == 0x5C else { out.append(c); continue }
+            let e = b[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                let s = hex4()
+                if s >= 0xD800 && s < 0xDC00 {
+                    if i + 1 < b.count, b[i] == 0x5C, b[i + 1] == UInt8(ascii: "u") {
+                        i += 2
+                        let low = hex4()
+                        if low >= 0xDC00 && low < 0xE000 { utf8(0x10000 + ((s - 0xD800) << 10) + (low - 0xDC00)) } else {
+                            utf8(0xFFFD)
+                            if low >= 0xD800 && low < 0xDC00 { out += [0xED, UInt8(0xA0 | ((low >> 6) & 0x0F)), UInt8(0x80 | (low & 0x3F))] } else { utf8(low) }
+                        }
+                    } else {
+                        utf8(0xFFFD)
+                    }
+                } else {
+                    utf8(s)  // A lone low surrogate is not a scalar: U+FFFD.
+                }
+            default: out.append(e)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
