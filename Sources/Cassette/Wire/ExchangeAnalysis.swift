@@ -18,14 +18,16 @@ public enum ExchangeAnalysis {
         var analyzer = ResponseAnalyzer(request: info, mcpParams: params)
         if var r = ex.response {
             let body = r.body.bytes
+            if case .binary = r.body { r.body = Body(bytes: body) }
             let encoding = r.encoding ?? r.headers.first("content-encoding")
             // A gzip or deflate body is stored as it came; its facts come from the inflated bytes.
             // One that does not inflate is analysed as the opaque bytes it is.
             let inflated = encoding.flatMap { ContentInflater(encoding: $0) }
                 .flatMap { analyze(r, body: body, endNs: ex.timing.endNs, start: analyzer, inflater: $0) }
-            // Without an inflater `analyze` cannot fail; the last fallback is never taken.
-            analyzer = inflated ?? analyze(r, body: body, endNs: ex.timing.endNs, start: analyzer, contentEncoding: encoding) ?? analyzer
-            if case .binary = r.body { r.body = Body(bytes: body) }
+            // Without an inflater `analyze` cannot fail; the last fallback is never taken. A JSON
+            // body already parsed for storage is not parsed again.
+            analyzer = inflated ?? analyze(r, body: body, endNs: ex.timing.endNs, start: analyzer, contentEncoding: encoding,
+                                           parsed: r.body.jsonValue) ?? analyzer
             ex.response = r
         } else {
             analyzer.finish(body: nil, endNs: ex.timing.endNs)
@@ -42,7 +44,7 @@ public enum ExchangeAnalysis {
     /// Feeds the response to `start` chunk by chunk, each at its recorded time; with an
     /// `inflater`, the inflated bytes of each chunk (nil when the body does not inflate).
     static func analyze(_ r: ResponseRecord, body: [UInt8], endNs: Int64?, start: ResponseAnalyzer,
-                        contentEncoding: String? = nil, inflater: ContentInflater? = nil) -> ResponseAnalyzer? {
+                        contentEncoding: String? = nil, inflater: ContentInflater? = nil, parsed: JSON? = nil) -> ResponseAnalyzer? {
         var analyzer = start
         analyzer.head(status: r.status, contentType: r.headers.first("content-type"), contentEncoding: contentEncoding)
         var plain: [UInt8] = []
@@ -65,7 +67,7 @@ public enum ExchangeAnalysis {
             return true
         }
         guard ok else { return nil }
-        analyzer.finish(body: inflater == nil ? body : plain, endNs: endNs)
+        analyzer.finish(body: inflater == nil ? body : plain, endNs: endNs, parsed: inflater == nil ? parsed : nil)
         return analyzer
     }
 }

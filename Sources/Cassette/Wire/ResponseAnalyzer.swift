@@ -62,12 +62,14 @@ public struct ResponseAnalyzer: Sendable {
     }
 
     /// Completes the analysis; `body` is the whole response body, used when it was not streamed.
-    public mutating func finish(body: [UInt8]? = nil, endNs: Int64? = nil) {
+    ///
+    /// `parsed` is `body` already parsed as JSON, when the caller has it.
+    public mutating func finish(body: [UInt8]? = nil, endNs: Int64? = nil, parsed: JSON? = nil) {
         if streaming && !opaque {
             var events: [SSEEvent] = []
             sse.finish { events.append($0) }
             for e in events { handle(event: e, tNs: endNs ?? facts.tokenNs.last ?? 0) }
-        } else if !opaque, let body, let json = try? JSON.parse(body) {
+        } else if !opaque, let body, let json = parsed ?? (try? JSON.parse(body)) {
             handleWhole(json)
         }
         if !toolOrder.isEmpty {
