@@ -46,6 +46,22 @@ import Testing
         }
     }
 
+    @Test func escapedExtraMatchesAByteLoop() {
+        var rng = SplitMix64(seed: 17)
+        for _ in 0..<2000 {
+            let bytes = Self.randomBytes(&rng)
+            bytes.withUnsafeBufferPointer { b in
+                guard let p = b.baseAddress else { return }
+                for from in 0...b.count {
+                    let expected = b[from...].reduce(0) { n, c in
+                        n + ([0x22, 0x5C, 0x0A, 0x0D, 0x09].contains(c) ? 1 : c < 0x20 ? 5 : 0)
+                    }
+                    #expect(JSONScan.escapedExtra(p, from: from, to: b.count) == expected)
+                }
+            }
+        }
+    }
+
     @Test func escaperMatchesTheReference() throws {
         var rng = SplitMix64(seed: 11)
         for _ in 0..<5000 {

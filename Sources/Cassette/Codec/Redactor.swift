@@ -123,34 +123,29 @@ public struct Redactor: Sendable {
     private func mapStrings(_ v: JSON) -> JSON? {
         switch v {
         case .string(let s): return redactedText(s).map { .string($0) }
-        case .array(let a):
-            var out: [JSON]?
-            for i in a.indices {
-                switch a[i] {
+        case .array(let a): return mapElements(a).map { .array($0) }
+        case .object(let o): return mapElements(o.values).map { .object(JSONObject(uncheckedKeys: o.keys, values: $0)) }
+        default: return nil
+        }
+    }
+
+    /// The elements with text rules applied, or nil when none changed. Elements are read in
+    /// place through the buffer, not copied out one by one.
+    private func mapElements(_ a: [JSON]) -> [JSON]? {
+        var out: [JSON]?
+        a.withUnsafeBufferPointer { b in
+            for i in b.indices {
+                switch b[i] {
                 case .string, .array, .object:
-                    if let r = mapStrings(a[i]) {
+                    if let r = mapStrings(b[i]) {
                         if out == nil { out = a }
                         out![i] = r  // Set just above.
                     }
                 default: break
                 }
             }
-            return out.map { .array($0) }
-        case .object(let o):
-            var out: JSONObject?
-            for i in o.values.indices {
-                switch o.values[i] {
-                case .string, .array, .object:
-                    if let r = mapStrings(o.values[i]) {
-                        if out == nil { out = o }
-                        out![o.keys[i]] = r  // Set just above.
-                    }
-                default: break
-                }
-            }
-            return out.map { .object($0) }
-        default: return nil
         }
+        return out
     }
 
     /// Applies the secret-key heuristic and the configured patterns to text.

@@ -112,15 +112,7 @@ extension JSON {
         out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         let first = JSONScan.specialIndex(p, from: 0, to: n)
         guard first < n else { return }
-        var extra = 0
-        var k = first
-        while k < n {
-            switch p[k] {
-            case 0x22, 0x5C, 0x0A, 0x0D, 0x09: extra += 1  // Two-byte escapes.
-            default: extra += 5  // \u00XX
-            }
-            k = JSONScan.specialIndex(p, from: k + 1, to: n)
-        }
+        let extra = JSONScan.escapedExtra(p, from: first, to: n)
         let start = out.count - n
         out.append(contentsOf: repeatElement(0, count: extra))
         out.withUnsafeMutableBufferPointer { dst in

@@ -59,13 +59,11 @@ enum JSONExact {
         case .string(let s): step(&acc, 5); mix(s, &acc)
         case .array(let a):
             step(&acc, 6 | UInt64(a.count) << 8)
-            for e in a { mix(e, &acc) }
+            a.withUnsafeBufferPointer { b in for k in b.indices { mix(b[k], &acc) } }
         case .object(let o):
             step(&acc, 7 | UInt64(o.count) << 8)
-            for k in o.keys.indices {
-                mix(o.keys[k], &acc)
-                mix(o.values[k], &acc)
-            }
+            for k in o.keys.indices { mix(o.keys[k], &acc) }
+            o.values.withUnsafeBufferPointer { b in for k in b.indices { mix(b[k], &acc) } }
         }
     }
 

@@ -32,6 +32,40 @@ enum JSONScan {
         return k
     }
 
+    /// Exact per-byte flags (high bit of each byte) of the bytes of `w` equal to `q`.
+    @inline(__always) private static func equalFlags(_ w: UInt64, _ q: UInt8) -> UInt64 {
+        let t = w ^ (ones &* UInt64(q))
+        return ~(((t & ~highs) &+ ~highs) | t) & highs
+    }
+
+    /// The bytes that escaping `p[from..<to]` adds: one for each `"`, `\`, newline, carriage
+    /// return and tab, five for each other control byte (`\u00XX`). Counted eight bytes at a
+    /// time with exact per-byte flags (no borrows, so population counts are exact).
+    static func escapedExtra(_ p: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        var extra = 0
+        var k = from
+        let raw = UnsafeRawPointer(p)
+        while k + 8 <= to {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: UInt64.self))
+            let control = ~(((w & ~highs) &+ ones &* 0x60) | w) & highs
+            let special = equalFlags(w, 0x22) | equalFlags(w, 0x5C) | control
+            if special != 0 {
+                let short = equalFlags(w, 0x0A) | equalFlags(w, 0x0D) | equalFlags(w, 0x09)
+                extra += special.nonzeroBitCount + 4 * (control & ~short).nonzeroBitCount
+            }
+            k += 8
+        }
+        while k < to {
+            switch p[k] {
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09: extra += 1
+            case ..<0x20: extra += 5
+            default: break
+            }
+            k += 1
+        }
+        return extra
+    }
+
     /// Copies bytes from `s[r..<end]` to `d[w...]` up to the first special byte, advancing both
     /// indices. Whole words are stored, so up to seven bytes past the copied ones may be
     /// overwritten: the caller needs `d` to have room for `w + 8` bytes whenever `r + 8 <= end`.
