@@ -54,13 +54,17 @@ public struct Redactor: Sendable {
     public func redact(_ ex: inout Exchange) {
         ex.request.headers = redactHeaders(ex.request.headers)
         ex.request.url = redactURL(ex.request.url)
-        ex.request.body = redactBody(ex.request.body)
+        if let b = redactedBody(ex.request.body) { ex.request.body = b }
         if var r = ex.response {
             r.headers = redactHeaders(r.headers)
-            // Compressed bodies are opaque bytes: text rules cannot apply to them.
-            let before = r.body.count
-            r.body = redactBody(r.body)
-            if r.body.count != before { r.chunks = Self.rechunk(r.chunks, newTotal: r.body.count) }
+            // Compressed bodies are opaque bytes: text rules cannot apply to them. The chunk
+            // lengths follow a body whose length changed (measuring a JSON body serializes it,
+            // so only a changed one is measured).
+            if let b = redactedBody(r.body) {
+                let before = r.body.count
+                r.body = b
+                if b.count != before { r.chunks = Self.rechunk(r.chunks, newTotal: b.count) }
+            }
             ex.response = r
         }
         if let t = ex.facts.outputText { ex.facts.outputText = redactText(t) }
@@ -99,15 +103,18 @@ public struct Redactor: Sendable {
         return redactText(String(path) + "?" + params.joined(separator: "&"))
     }
 
-    func redactBody(_ b: Body) -> Body {
+    /// The redacted body, or nil when no rule can have changed it.
+    func redactedBody(_ b: Body) -> Body? {
         switch b {
-        case .none, .binary: return b
+        case .none, .binary: return nil
         case .json(let v, let layout):
             var v = v
             for p in jsonPaths { p.replace(in: &v, with: .string(Self.placeholder)) }
-            return .json(hasTextRules ? redactJSON(v) : v, layout)
+            let mapped = hasTextRules ? mapStrings(v) : nil
+            if jsonPaths.isEmpty && mapped == nil { return nil }
+            return .json(mapped ?? v, layout)
         case .text(let s):
-            return .text(redactText(s))
+            return redactedText(s).map { .text($0) }
         }
     }
 
