@@ -70,8 +70,8 @@ public struct ForwardObservers: ForwardObserver {
     public func exchangeEnded(outcome: Outcome, bytesIn: Int, bytesOut: Int) {
         for o in all { o.exchangeEnded(outcome: outcome, bytesIn: bytesIn, bytesOut: bytesOut) }
     }
-    /// Tells every observer that wants records.
+    /// Tells every observer.
     public func exchangeFinished(_ exchange: Exchange) {
-        for o in all where o.wantsBodies { o.exchangeFinished(exchange) }
+        for o in all { o.exchangeFinished(exchange) }
     }
 }

@@ -69,9 +69,6 @@ final class UpstreamConnection: ChannelDuplexHandler, @unchecked Sendable {
     /// Whether the connection can carry a new request.
     var isUsable: Bool { !closing && delegate == nil && (context?.channel.isActive ?? false) }
 
-    /// Whether this connection carried an earlier request.
-    var isReused: Bool { requests > 1 }
-
     // MARK: Request
 
     /// Starts a request: writes its head (flushed with the body or the end).
