@@ -78,7 +78,8 @@ import TestSupport
     @Test func benchmarksRejectBadSettings() throws {
         for (args, text) in [(["bench", "serve", "--connections", "0"], "must be positive"),
                              (["bench", "load", "--streams", "none"], "--streams must list positive counts"),
-                             (["bench", "sweep-check"], "give at least one cassette")] {
+                             (["bench", "sweep-check"], "give at least one cassette"),
+                             (["bench", "proxy", "--rounds", "0"], "--rounds")] {
             let r = try tapedeck(args, timeout: 60)
             #expect(r.code == 2, "\(args): exit \(r.code): \(r.stderr)")
             let errors = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("tapedeck: warning:") }
