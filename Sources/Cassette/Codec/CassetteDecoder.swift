@@ -69,7 +69,7 @@ public final class CassetteDecoder {
                     frameCount += 1
                     openFrameContent.removeAll(keepingCapacity: true)
                 }
-                if keepOpenFrameContent { openFrameContent += content }
+                if keepOpenFrameContent { openFrameContent.append(contentsOf: content) }
                 rawBytes += content.count
                 try decodeContent(content, frameOffset: frameOffset, onLine: onLine)
             }
@@ -95,29 +95,34 @@ public final class CassetteDecoder {
         if header == nil { throw .notACassette("no header record") }
     }
 
-    func decodeContent(_ content: [UInt8], frameOffset: Int, onLine: (Line) throws -> Void) throws {
-        var data = content
-        if !carry.isEmpty { data = carry + content; carry.removeAll() }
-        try data.withUnsafeBytes { buf in
-            var start = 0
-            let n = buf.count
-            while start < n {
-                // memchr is much faster than a byte loop over long records; buf is non-empty here.
-                guard let p = memchr(buf.baseAddress! + start, 0x0A, n - start) else {
-                    carry = Array(buf[start..<n])  // A record continues in the next block.
-                    return
-                }
-                let end = buf.baseAddress!.distance(to: UnsafeRawPointer(p))
-                lineCount += 1
-                if end > start {
-                    let json: JSON
-                    do { json = try JSON.parse(buffer: UnsafeRawBufferPointer(rebasing: buf[start..<end])) } catch {
-                        throw CassetteError.json(line: lineCount, reason: (error as? JSONParseError)?.description ?? "\(error)")
-                    }
-                    try handle(json, frameOffset: frameOffset, onLine: onLine)
-                }
-                start = end + 1
+    func decodeContent(_ content: UnsafeRawBufferPointer, frameOffset: Int, onLine: (Line) throws -> Void) throws {
+        if carry.isEmpty { return try decodeLines(content, frameOffset: frameOffset, onLine: onLine) }
+        // A record began in an earlier block: finish it from a joined copy.
+        let data = carry + content
+        carry.removeAll()
+        try data.withUnsafeBytes { try decodeLines($0, frameOffset: frameOffset, onLine: onLine) }
+    }
+
+    func decodeLines(_ buf: UnsafeRawBufferPointer, frameOffset: Int, onLine: (Line) throws -> Void) throws {
+        guard let base = buf.baseAddress else { return }
+        var start = 0
+        let n = buf.count
+        while start < n {
+            // memchr is much faster than a byte loop over long records.
+            guard let p = memchr(base + start, 0x0A, n - start) else {
+                carry = Array(buf[start..<n])  // A record continues in the next block.
+                return
             }
+            let end = base.distance(to: UnsafeRawPointer(p))
+            lineCount += 1
+            if end > start {
+                let json: JSON
+                do { json = try JSON.parse(buffer: UnsafeRawBufferPointer(rebasing: buf[start..<end])) } catch {
+                    throw CassetteError.json(line: lineCount, reason: error.description)
+                }
+                try handle(json, frameOffset: frameOffset, onLine: onLine)
+            }
+            start = end + 1
         }
     }
 

@@ -33,12 +33,12 @@ public final class CassetteEncoder {
 
     /// An encoder. `knownBlobs` lists blobs already in the file when appending to it.
     public init(redactor: Redactor = Redactor(), deduplicate: Bool = true, knownBlobs: Set<String> = [],
-                maxFrameRawBytes: Int = 1 << 20, level: Int32 = 0) {
+                maxFrameRawBytes: Int = 1 << 20) {
         self.redactor = redactor
         self.deduplicate = deduplicate
         self.knownBlobs = knownBlobs
         self.maxFrameRawBytes = maxFrameRawBytes
-        self.writer = LZ4FrameWriter(level: level)
+        self.writer = LZ4FrameWriter()
     }
 
     /// Redacts, de-duplicates and serializes one record onto the pending buffer.
@@ -58,14 +58,22 @@ public final class CassetteEncoder {
     }
 
     private func appendExchange(_ ex: Exchange) {
-        guard deduplicate, case .json(.object(let body), _) = ex.request.body else { appendLine(ex.toJSON()); return }
+        guard deduplicate, case .json(.object(let body), _) = ex.request.body else { appendExchangeLine(ex, nil); return }
         let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists, cache: &blobNames)
-        guard !refs.isEmpty else { appendLine(ex.toJSON()); return }
+        guard !refs.isEmpty else { appendExchangeLine(ex, nil); return }
         for b in blobs where knownBlobs.insert(b.hash).inserted {
             stagedBlobs.append(b.hash)
             appendLine(Record.blob(b).toJSON(), counts: false)
         }
-        appendLine(ex.toJSON(storedRequestBody: (stored, refs)))
+        appendExchangeLine(ex, (stored, refs))
+    }
+
+    private func appendExchangeLine(_ ex: Exchange, _ stored: (body: JSONObject, refs: JSONObject)?) {
+        let before = pending.count
+        ex.writeRecord(into: &pending, storedRequestBody: stored)
+        pending.append(0x0A)
+        rawBytes += pending.count - before
+        pendingRecords += 1
     }
 
     private func appendLine(_ json: JSON, counts: Bool = true) {

@@ -2,21 +2,34 @@ import CLZ4
 
 /// An incremental LZ4 frame decoder that knows where every frame part begins.
 ///
-/// It splits the input into frame headers, blocks and end marks itself, and hands each
-/// complete part to liblz4, so that decoded content is delivered block by block (each block
-/// verified by its checksum), a failure is reported at the offset of the part that failed,
-/// and an input cut anywhere is reported at the start of the incomplete part. Frames that a
-/// crash left without an end mark are therefore readable up to their last complete block.
+/// It splits the input into frame headers, blocks and end marks itself, checks each part,
+/// and decodes blocks with liblz4's block decoder, so that decoded content is delivered block
+/// by block (each block verified by its checksum), a failure is reported at the offset of the
+/// part that failed, and an input cut anywhere is reported at the start of the incomplete
+/// part. Frames that a crash left without an end mark are therefore readable up to their
+/// last complete block. Checksums are ``XXH32``.
 public final class LZ4FrameDecoder {
     enum Expect { case magic, header(need: Int), blockSize, block(size: Int), endChecksum }
 
-    private var ctx: OpaquePointer?
     private var pendingInput: [UInt8] = []
     private var expect = Expect.magic
     private var blockChecksum = false
     private var contentChecksum = false
+    private var blocksLinked = true
     private var skipRemaining = 0
-    private var out: [UInt8]
+    /// Decoded content. Blocks are decoded one after another into it, so the history of
+    /// linked blocks lies right before each new block and nothing is copied aside. When the
+    /// next block might not fit, the last 64 KiB of history move to the front first.
+    private var out: UnsafeMutableRawPointer
+    private var outCapacity = 0
+    private var outPos = 0
+    /// Where the open frame's content begins in `out` (its history goes back no further).
+    private var historyStart = 0
+    /// The largest block the current frame may hold.
+    private var blockMax = 4 << 20
+    private var contentSum = XXH32.State()
+    private var contentSize: UInt64?
+    private var contentSeen: UInt64 = 0
     /// Compressed bytes consumed so far.
     public private(set) var consumed = 0
     /// Offset of the part being assembled (the first byte not yet fully decoded).
@@ -31,15 +44,9 @@ public final class LZ4FrameDecoder {
     public private(set) var unendedFrames = 0
 
     /// A fresh decoder.
-    public init() {
-        var c: OpaquePointer?
-        let r = LZ4F_createDecompressionContext(&c, UInt32(LZ4F_VERSION))
-        precondition(LZ4F_isError(r) == 0, "cannot allocate an LZ4 decompression context")  // Allocation failure only.
-        ctx = c
-        out = [UInt8](repeating: 0, count: 1 << 20)
-    }
+    public init() { out = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16) }
 
-    deinit { LZ4F_freeDecompressionContext(ctx) }
+    deinit { out.deallocate() }
 
     /// Whether the input so far ends inside a frame part (a truncated header or block).
     public var hasPartialPart: Bool { !pendingInput.isEmpty || skipRemaining > 0 }
@@ -49,8 +56,9 @@ public final class LZ4FrameDecoder {
         return true
     }
 
-    /// Decodes `input`. `onContent(bytes, frameOffset)` receives decoded bytes block by block.
-    public func feed(_ input: UnsafeRawBufferPointer, onContent: ([UInt8], Int) throws -> Void) throws {
+    /// Decodes `input`. `onContent(bytes, frameOffset)` receives decoded bytes block by block;
+    /// the bytes are valid only during the call.
+    public func feed(_ input: UnsafeRawBufferPointer, onContent: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         var pos = 0
         while pos < input.count {
             if skipRemaining > 0 {
@@ -60,12 +68,25 @@ public final class LZ4FrameDecoder {
                 continue
             }
             let need = needed()
+            if pendingInput.isEmpty, input.count - pos >= need {
+                // The whole part is in the input: decode it from there, with no copy.
+                let part = UnsafeRawBufferPointer(rebasing: input[pos..<(pos + need)])
+                pos += need
+                consumed += need
+                if try completePart(part, onContent: onContent) {
+                    pendingInput.append(contentsOf: part)  // The part grew: keep collecting.
+                    continue
+                }
+                partStart = consumed
+                continue
+            }
             let take = min(need - pendingInput.count, input.count - pos)
             if take > 0 { pendingInput.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[pos..<(pos + take)])) }
             pos += take
             consumed += take
             if pendingInput.count < need { break }
-            if try completePart(onContent: onContent) { continue }  // The part grew: keep collecting.
+            let grew = try pendingInput.withUnsafeBytes { try completePart($0, onContent: onContent) }
+            if grew { continue }
             pendingInput.removeAll(keepingCapacity: true)
             partStart = consumed
         }
@@ -82,17 +103,16 @@ public final class LZ4FrameDecoder {
         }
     }
 
-    private func le32(_ b: ArraySlice<UInt8>) -> UInt32 {
-        let s = b.startIndex
-        return UInt32(b[s]) | UInt32(b[s + 1]) << 8 | UInt32(b[s + 2]) << 16 | UInt32(b[s + 3]) << 24
+    private func le32(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
+        UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
-    /// Handles `pendingInput` once it holds `needed()` bytes. Returns true when the part turned
+    /// Handles a part once `part` holds `needed()` bytes. Returns true when the part turned
     /// out to be longer and its bytes must be kept while more arrive.
-    private func completePart(onContent: ([UInt8], Int) throws -> Void) throws -> Bool {
+    private func completePart(_ part: UnsafeRawBufferPointer, onContent: (UnsafeRawBufferPointer, Int) throws -> Void) throws -> Bool {
         switch expect {
         case .magic:
-            let m = le32(pendingInput[0..<4])
+            let m = le32(part, 0)
             if m & 0xFFFF_FFF0 == 0x184D_2A50 {
                 expect = .header(need: 8)  // Skippable frame: magic and a 4-byte size, then payload.
                 return true
@@ -104,23 +124,20 @@ public final class LZ4FrameDecoder {
             expect = .header(need: 7)
             return true
         case .header(let n):
-            let m = le32(pendingInput[0..<4])
+            let m = le32(part, 0)
             if m & 0xFFFF_FFF0 == 0x184D_2A50 {
-                skipRemaining = Int(le32(pendingInput[4..<8]))
+                skipRemaining = Int(le32(part, 4))
                 expect = .magic
                 return false
             }
-            let flg = pendingInput[4]
+            let flg = part[4]
             let full = 7 + ((flg & 0x08) != 0 ? 8 : 0) + ((flg & 0x01) != 0 ? 4 : 0)
             if n < full { expect = .header(need: full); return true }
-            blockChecksum = (flg & 0x10) != 0
-            contentChecksum = (flg & 0x04) != 0
-            LZ4F_resetDecompressionContext(ctx)
-            try decode(onContent: onContent)
+            try beginFrame(part)
             expect = .blockSize
             return false
         case .blockSize:
-            let v = le32(pendingInput[0..<4])
+            let v = le32(part, 0)
             if v == 0x184D_2204 {
                 // A new frame where a block was expected: the previous frame ended without its
                 // end mark (its writer was stopped by a failed write) and a new frame follows.
@@ -132,67 +149,111 @@ public final class LZ4FrameDecoder {
             }
             if v == 0 {
                 if contentChecksum { expect = .endChecksum; return true }
-                try decode(onContent: onContent)
+                try endFrame(part)
                 framesEnded += 1
                 expect = .magic
                 return false
             }
-            expect = .block(size: 4 + Int(v & 0x7FFF_FFFF) + (blockChecksum ? 4 : 0))
+            let size = Int(v & 0x7FFF_FFFF)
+            if size > blockMax {
+                throw LZ4FrameError(offset: partStart, reason: "a block of \(size) bytes is larger than the frame's block size of \(blockMax)")
+            }
+            expect = .block(size: 4 + size + (blockChecksum ? 4 : 0))
             return true
         case .block:
-            try decode(onContent: onContent)
+            try decode(part, onContent: onContent)
             blocks += 1
             expect = .blockSize
             return false
         case .endChecksum:
-            try decode(onContent: onContent)
+            try endFrame(part)
             framesEnded += 1
             expect = .magic
             return false
         }
     }
 
-    /// Feeds the complete part in `pendingInput` to liblz4 and delivers its output.
-    private func decode(onContent: ([UInt8], Int) throws -> Void) throws {
-        var pos = 0
-        var produced: [UInt8] = []
-        while pos < pendingInput.count {
-            var srcSize = pendingInput.count - pos
-            var dstSize = out.count
-            let hint = pendingInput.withUnsafeBytes { src in
-                out.withUnsafeMutableBytes { dst in LZ4F_decompress(ctx, dst.baseAddress, &dstSize, src.baseAddress! + pos, &srcSize, nil) }
-            }
-            if LZ4F_isError(hint) != 0 {
-                let name = String(cString: LZ4F_getErrorName(hint))
-                LZ4F_resetDecompressionContext(ctx)
-                throw LZ4FrameError(offset: partStart, reason: Self.plain(name))
-            }
-            pos += srcSize
-            if dstSize > 0 { produced += out[0..<dstSize] }
-            if srcSize == 0 && dstSize == 0 { break }
+    /// Checks a frame header (magic number included) and sets up for its blocks.
+    private func beginFrame(_ h: UnsafeRawBufferPointer) throws {
+        let flg = h[4], bd = h[5]
+        guard flg >> 6 == 1 else { throw LZ4FrameError(offset: partStart, reason: "unsupported LZ4 frame version \(flg >> 6)") }
+        let last = h.count - 1
+        let hc = UInt8((XXH32.hash(UnsafeRawBufferPointer(rebasing: h[4..<last])) >> 8) & 0xFF)
+        guard hc == h[last] else { throw LZ4FrameError(offset: partStart, reason: "frame header checksum mismatch") }
+        guard flg & 0x02 == 0, bd & 0x8F == 0 else { throw LZ4FrameError(offset: partStart, reason: "reserved bits are set in the frame header") }
+        guard flg & 0x01 == 0 else { throw LZ4FrameError(offset: partStart, reason: "the frame needs a dictionary (cassettes never use one)") }
+        switch (bd >> 4) & 7 {
+        case 4: blockMax = 64 << 10
+        case 5: blockMax = 256 << 10
+        case 6: blockMax = 1 << 20
+        case 7: blockMax = 4 << 20
+        default: throw LZ4FrameError(offset: partStart, reason: "unsupported block size id \((bd >> 4) & 7)")
         }
-        // Drain output liblz4 may still hold.
-        while true {
-            var srcSize = 0
-            var dstSize = out.count
-            let hint = out.withUnsafeMutableBytes { dst in LZ4F_decompress(ctx, dst.baseAddress, &dstSize, nil, &srcSize, nil) }
-            if LZ4F_isError(hint) != 0 || dstSize == 0 { break }
-            produced += out[0..<dstSize]
+        blocksLinked = flg & 0x20 == 0
+        blockChecksum = flg & 0x10 != 0
+        contentChecksum = flg & 0x04 != 0
+        contentSize = flg & 0x08 != 0 ? UInt64(littleEndian: h.loadUnaligned(fromByteOffset: 6, as: UInt64.self)) : nil
+        contentSum = XXH32.State()
+        contentSeen = 0
+        // Room for the 64 KiB history and a whole block after it.
+        let want = max(blockMax + (128 << 10), 8 << 20)
+        if outCapacity < want {
+            out.deallocate()
+            outCapacity = want
+            out = UnsafeMutableRawPointer.allocate(byteCount: outCapacity, alignment: 16)
         }
-        if !produced.isEmpty { try onContent(produced, frameStart) }
+        outPos = 0
+        historyStart = 0
     }
 
-    /// Turns LZ4's error names into words.
-    static func plain(_ name: String) -> String {
-        switch name {
-        case "ERROR_contentChecksum_invalid": return "content checksum mismatch (the frame is corrupt)"
-        case "ERROR_blockChecksum_invalid": return "block checksum mismatch (the block is corrupt)"
-        case "ERROR_frameType_unknown": return "not an LZ4 frame (bad magic number)"
-        case "ERROR_decompressionFailed": return "compressed data is corrupt"
-        case "ERROR_headerChecksum_invalid": return "frame header checksum mismatch"
-        case "ERROR_frameSize_wrong": return "frame content size does not match its header"
-        case "ERROR_frameHeader_incomplete": return "frame header is incomplete"
-        default: return name
+    /// Checks the end of a frame: content size and checksum.
+    private func endFrame(_ part: UnsafeRawBufferPointer) throws {
+        if let n = contentSize, n != contentSeen {
+            throw LZ4FrameError(offset: partStart, reason: "frame content size does not match its header")
         }
+        if contentChecksum, part.count >= 8, le32(part, 4) != contentSum.digest() {
+            throw LZ4FrameError(offset: partStart, reason: "content checksum mismatch (the frame is corrupt)")
+        }
+    }
+
+    /// Checks and decodes one block (size field, data, checksum) and delivers its content.
+    private func decode(_ part: UnsafeRawBufferPointer, onContent: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        let field = le32(part, 0)
+        let size = Int(field & 0x7FFF_FFFF)
+        let data = UnsafeRawBufferPointer(rebasing: part[4..<(4 + size)])
+        if blockChecksum, le32(part, 4 + size) != XXH32.hash(data) {
+            throw LZ4FrameError(offset: partStart, reason: "block checksum mismatch (the block is corrupt)")
+        }
+        if !blocksLinked {
+            outPos = 0
+            historyStart = 0
+        } else if outPos + blockMax > outCapacity {
+            // Move the last 64 KiB of history to the front; the next block goes right after it.
+            // The regions are apart: outPos > capacity - blockMax >= 128 KiB.
+            let keep = min(64 << 10, outPos - historyStart)
+            out.copyMemory(from: out + (outPos - keep), byteCount: keep)
+            historyStart = 0
+            outPos = keep
+        }
+        let dst = out + outPos
+        let produced: Int
+        if field & 0x8000_0000 != 0 {
+            if let src = data.baseAddress { dst.copyMemory(from: src, byteCount: size) }
+            produced = size
+        } else {
+            let dictStart = max(historyStart, outPos - (64 << 10))
+            guard let src = data.baseAddress else { throw LZ4FrameError(offset: partStart, reason: "compressed data is corrupt") }
+            let r = LZ4_decompress_safe_usingDict(src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
+                                                  Int32(size), Int32(blockMax),
+                                                  (out + dictStart).assumingMemoryBound(to: CChar.self), Int32(outPos - dictStart))
+            guard r >= 0 else { throw LZ4FrameError(offset: partStart, reason: "compressed data is corrupt") }
+            produced = Int(r)
+        }
+        outPos += produced
+        guard produced > 0 else { return }
+        let content = UnsafeRawBufferPointer(start: dst, count: produced)
+        if contentChecksum { contentSum.update(content) }
+        contentSeen += UInt64(produced)
+        try onContent(content, frameStart)
     }
 }

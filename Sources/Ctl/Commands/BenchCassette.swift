@@ -13,9 +13,13 @@ struct BenchCassette: AsyncParsableCommand {
     @Option(help: "Turns per session.") var turns: Int = 12
     @Option(help: "Repetitions; the best is reported.") var repeats: Int = 3
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Repeat only this side ('writer' or 'reader'; the other runs once), for profiling one of them.")
+    var only: String?
 
     func run() async throws {
         guard sessions > 0, turns > 0, repeats > 0 else { throw CLIError.input("--sessions, --turns and --repeats must be positive") }
+        if let only, only != "writer", only != "reader" { throw CLIError.input("--only must be 'writer' or 'reader', not '\(only)'") }
+        let writeRepeats = only == "reader" ? 1 : repeats, readRepeats = only == "writer" ? 1 : repeats
         #if DEBUG
         CLI.warn("this is a debug build; benchmark figures are only meaningful with 'swift build -c release'")
         #endif
@@ -29,7 +33,7 @@ struct BenchCassette: AsyncParsableCommand {
         var bestWrite = Double.infinity
         var file: [UInt8] = []
         var raw = 0
-        for _ in 0..<repeats {
+        for _ in 0..<writeRepeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let enc = CassetteEncoder()
             enc.append(.header(header))
@@ -51,7 +55,7 @@ struct BenchCassette: AsyncParsableCommand {
         var bestRead = Double.infinity
         var bestSplit = Double.infinity
         var lines = 0
-        for _ in 0..<repeats {
+        for _ in 0..<readRepeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let dec = CassetteDecoder(mode: .expanded)
             var n = 0
@@ -103,7 +107,7 @@ struct BenchCassette: AsyncParsableCommand {
     func rawJSONLines(_ file: [UInt8]) throws -> [UInt8] {
         var out: [UInt8] = []
         let fd = LZ4FrameDecoder()
-        try file.withUnsafeBytes { try fd.feed($0) { c, _ in out += c } }
+        try file.withUnsafeBytes { try fd.feed($0) { c, _ in out.append(contentsOf: c) } }
         return out
     }
 
