@@ -18,7 +18,7 @@ import Testing
     func rawText(_ bytes: [UInt8]) throws -> String {
         var out: [UInt8] = []
         let d = LZ4FrameDecoder()
-        try bytes.withUnsafeBytes { try d.feed($0) { c, _ in out += c } }
+        try bytes.withUnsafeBytes { try d.feed($0) { c, _ in out.append(contentsOf: c) } }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -44,6 +44,37 @@ import Testing
         #expect(!text.contains("custom-secret-value"))
         #expect(!text.contains("u-4242"))
         #expect(!text.contains("T-99881"))
+    }
+
+    /// A conversation whose turns resend their history: the encoder skips redacting entries
+    /// equal to ones it already wrote, so a secret resent in history, or added late, must still
+    /// never reach the file, and the records must still come back whole.
+    @Test func secretsInResentHistoryStayOffDisk() throws {
+        var messages: [JSON] = [["role": "system", "content": "be careful"], ["role": "user", "content": "task"]]
+        var records: [Record] = []
+        for turn in 0..<6 {
+            if turn == 2 { messages.append(["role": "tool", "content": .string("found \(Self.secret) in env")]) }
+            messages.append(["role": "assistant", "content": .string("step \(turn)")])
+            let ex = Exchange(id: "x\(turn)", startUnixNs: 1, startMonoNs: Int64(turn), request: RequestRecord(
+                method: "POST", url: "/v1/chat/completions", body: .json(["model": "m", "messages": .array(messages)], .compact)))
+            records.append(.exchange(ex))
+        }
+        for redactor in [Redactor(), { var r = Redactor(); try? r.add(patterns: ["RED"]); return r }()] {
+            let bytes = Fixtures.encode(records, perFrame: 3, redactor: redactor)
+            let text = try rawText(bytes)
+            #expect(!text.contains("SECRETSECRET"))
+            let (decoded, error) = Fixtures.decode(bytes)
+            #expect(error == nil)
+            #expect(decoded.count == records.count + 1)
+            // Every turn holds its whole history, with the secret replaced from turn 2 on.
+            for (k, r) in decoded.dropFirst().enumerated() {
+                guard case .exchange(let ex) = r, case .json(let body, _) = ex.request.body else { Issue.record("turn \(k)"); continue }
+                let items = body["messages"]?.arrayValue ?? []
+                #expect(items.count == 3 + k + (k >= 2 ? 1 : 0))
+                #expect(!body.text().contains(Self.secret))
+                if k >= 2 { #expect(body.text().contains("found [") ) }
+            }
+        }
     }
 
     @Test func badRulesAreErrors() {

@@ -67,6 +67,9 @@ public struct BlobNameCache {
         return ([], [""])
     }
 
+    /// Forgets the remembered entry lists (their blobs may not have reached the file).
+    mutating func forgetLists() { recentLists.removeAll() }
+
     /// Remembers an entry list with its names and chained names, as the most recent one.
     mutating func rememberList(_ items: [JSON], names: [String], ids: [String]) {
         if let last = recentLists.last, last.items.count == items.count, last.ids.last == ids.last { return }

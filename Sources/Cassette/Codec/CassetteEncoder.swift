@@ -45,8 +45,20 @@ public final class CassetteEncoder {
     public func append(_ record: Record) {
         switch record {
         case .exchange(var ex):
-            redactor.redact(&ex)
-            appendExchange(ex)
+            // Entries an agent resends were redacted when first written; when the rules are
+            // idempotent, entries equal to a remembered (redacted) list are clean and skipped.
+            var prefixes: [String: (names: [String], ids: [String])] = [:]
+            var clean: [String: Int] = [:]
+            if deduplicate, redactor.skipsResentEntries, case .json(.object(let body), _) = ex.request.body {
+                for key in ContentDedup.perElementKeys {
+                    guard case .array(let items)? = body[key], !items.isEmpty else { continue }
+                    let p = blobNames.knownPrefix(of: items)
+                    prefixes[key] = p
+                    clean[key] = p.names.count
+                }
+            }
+            redactor.redact(&ex, cleanPrefix: clean)
+            appendExchange(ex, prefixes: prefixes)
         case .message(var m):
             redactor.redact(&m)
             appendLine(Record.message(m).toJSON())
@@ -57,9 +69,10 @@ public final class CassetteEncoder {
         }
     }
 
-    private func appendExchange(_ ex: Exchange) {
+    private func appendExchange(_ ex: Exchange, prefixes: [String: (names: [String], ids: [String])]) {
         guard deduplicate, case .json(.object(let body), _) = ex.request.body else { appendExchangeLine(ex, nil); return }
-        let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists, cache: &blobNames)
+        let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists, cache: &blobNames,
+                                                       prefixes: prefixes)
         guard !refs.isEmpty else { appendExchangeLine(ex, nil); return }
         for b in blobs where knownBlobs.insert(b.hash).inserted {
             stagedBlobs.append(b.hash)
@@ -113,6 +126,7 @@ public final class CassetteEncoder {
         for b in lastFlushBlobs { knownBlobs.remove(b) }
         for l in lastFlushLists { knownLists.remove(l) }
         lastFlushBlobs.removeAll(); lastFlushLists.removeAll()
+        blobNames.forgetLists()  // Their entries' blobs may have been in the lost flush.
         writer.abandon()
     }
 }

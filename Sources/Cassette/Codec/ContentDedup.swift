@@ -33,25 +33,30 @@ public enum ContentDedup {
     /// Splits a request body into its stored form, the reference table, and the blobs it needs.
     /// `lists` holds the names of entry lists already stored; new lists are added to it and
     /// their names appended to `added`. Blob names come from `cache`, which remembers the
-    /// entries of earlier requests.
+    /// entries of earlier requests. Entries of a remembered list that this one extends were
+    /// written with that list, so only the entries after it come back as blobs (the encoder
+    /// forgets the remembered lists whenever a flush is taken back). `prefixes` gives, per
+    /// key, the remembered prefix when the caller has already looked it up.
     public static func split(_ body: JSONObject, lists: inout Set<String>, added: inout [String],
-                             cache: inout BlobNameCache) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
+                             cache: inout BlobNameCache,
+                             prefixes: [String: (names: [String], ids: [String])] = [:]) -> (stored: JSONObject, refs: JSONObject, blobs: [Blob]) {
         var stored = body
         var refs = JSONObject()
         var blobs: [Blob] = []
         for key in perElementKeys {
             guard case .array(let items)? = body[key], !items.isEmpty else { continue }
             // Names and chained list names: those of a recent list this one extends, then the rest.
-            var (names, ids) = cache.knownPrefix(of: items)
+            var (names, ids) = prefixes[key] ?? cache.knownPrefix(of: items)
+            let known = names.count
             names.reserveCapacity(items.count)
             ids.reserveCapacity(items.count + 1)
-            for item in items[names.count...] {
+            for item in items[known...] {
                 let n = cache.name(of: item)
                 names.append(n)
                 ids.append(chain(ids[ids.count - 1], n))
+                blobs.append(Blob(hash: n, value: item))
             }
             cache.rememberList(items, names: names, ids: ids)
-            for (item, n) in zip(items, names) { blobs.append(Blob(hash: n, value: item)) }
             // The longest earlier list this one extends.
             var base = 0
             for k in stride(from: items.count, through: 1, by: -1) where lists.contains(ids[k]) { base = k; break }

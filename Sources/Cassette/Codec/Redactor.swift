@@ -51,10 +51,20 @@ public struct Redactor: Sendable {
     }
 
     /// Redacts an exchange in place.
-    public func redact(_ ex: inout Exchange) {
+    public func redact(_ ex: inout Exchange) { redact(&ex, cleanPrefix: [:]) }
+
+    /// Whether redacting a redacted value changes nothing, so that request entries equal to
+    /// ones already redacted can be skipped: true unless user patterns are set (a pattern may
+    /// match its own placeholder).
+    public var skipsResentEntries: Bool { patterns.isEmpty }
+
+    /// Redacts an exchange, leaving alone the first `cleanPrefix[key]` entries of the request
+    /// body's `messages`/`input` arrays, which the caller knows to be clean (only valid when
+    /// ``skipsResentEntries``).
+    public func redact(_ ex: inout Exchange, cleanPrefix: [String: Int]) {
         ex.request.headers = redactHeaders(ex.request.headers)
         ex.request.url = redactURL(ex.request.url)
-        if let b = redactedBody(ex.request.body) { ex.request.body = b }
+        if let b = redactedBody(ex.request.body, cleanPrefix: cleanPrefix) { ex.request.body = b }
         if var r = ex.response {
             r.headers = redactHeaders(r.headers)
             // Compressed bodies are opaque bytes: text rules cannot apply to them. The chunk
@@ -104,13 +114,13 @@ public struct Redactor: Sendable {
     }
 
     /// The redacted body, or nil when no rule can have changed it.
-    func redactedBody(_ b: Body) -> Body? {
+    func redactedBody(_ b: Body, cleanPrefix: [String: Int] = [:]) -> Body? {
         switch b {
         case .none, .binary: return nil
         case .json(let v, let layout):
             var v = v
             for p in jsonPaths { p.replace(in: &v, with: .string(Self.placeholder)) }
-            let mapped = hasTextRules ? mapStrings(v) : nil
+            let mapped = hasTextRules ? (cleanPrefix.isEmpty ? mapStrings(v) : mapTopLevel(v, skipping: cleanPrefix)) : nil
             if jsonPaths.isEmpty && mapped == nil { return nil }
             return .json(mapped ?? v, layout)
         case .text(let s):
@@ -138,10 +148,29 @@ public struct Redactor: Sendable {
 
     /// The elements with text rules applied, or nil when none changed. Elements are read in
     /// place through the buffer, not copied out one by one.
-    private func mapElements(_ a: [JSON]) -> [JSON]? {
+    /// ``mapStrings(_:)`` of an object, with the first `skip[key]` elements of its array members left out.
+    private func mapTopLevel(_ v: JSON, skipping skip: [String: Int]) -> JSON? {
+        guard case .object(let o) = v else { return mapStrings(v) }
+        var values: [JSON]?
+        for (i, key) in o.keys.enumerated() {
+            let r: JSON?
+            if let n = skip[key], case .array(let a) = o.values[i] {
+                r = mapElements(a, from: n).map { .array($0) }
+            } else {
+                r = mapStrings(o.values[i])
+            }
+            if let r {
+                if values == nil { values = o.values }
+                values![i] = r  // Set just above.
+            }
+        }
+        return values.map { .object(JSONObject(uncheckedKeys: o.keys, values: $0)) }
+    }
+
+    private func mapElements(_ a: [JSON], from start: Int = 0) -> [JSON]? {
         var out: [JSON]?
         a.withUnsafeBufferPointer { b in
-            for i in b.indices {
+            for i in min(start, b.count)..<b.count {
                 switch b[i] {
                 case .string, .array, .object:
                     if let r = mapStrings(b[i]) {
