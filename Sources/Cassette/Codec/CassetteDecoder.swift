@@ -23,6 +23,16 @@ public final class CassetteDecoder {
         public let frameOffset: Int
     }
 
+    /// One decoded record: the record, or why its line does not make one.
+    public struct RecordLine {
+        /// The record, or the schema error its line gave.
+        public let result: Result<Record, CassetteError>
+        /// 1-based record number among all stored lines (blobs included).
+        public let number: Int
+        /// Byte offset of the frame holding it.
+        public let frameOffset: Int
+    }
+
     let mode: Mode
     let frames = LZ4FrameDecoder()
     var magic: [UInt8] = []
@@ -34,6 +44,8 @@ public final class CassetteDecoder {
     public var keepOpenFrameContent = false
     /// The raw content of the last frame read, while that frame has no end mark.
     public private(set) var openFrameContent: [UInt8] = []
+    /// Exchange records ``feedRecords(_:onRecord:)`` read without a JSON tree.
+    public private(set) var directExchanges = 0
     /// Lines decoded so far (blobs included).
     public private(set) var lineCount = 0
     /// Decompressed bytes decoded.
@@ -56,6 +68,36 @@ public final class CassetteDecoder {
     /// Decodes `bytes`, calling `onLine` for each record. Throws at the first bad block, line or
     /// reference; every record before it has already been delivered.
     public func feed(_ bytes: UnsafeRawBufferPointer, onLine: (Line) throws -> Void) throws {
+        try feedContent(bytes) { line, frameOffset in
+            try handle(try parseLine(line), frameOffset: frameOffset, onLine: onLine)
+        }
+    }
+
+    /// Decodes `bytes` into records (expanded mode), calling `onRecord` for each one; blobs are
+    /// absorbed. Exchange records are read straight into ``Exchange`` values, without the JSON
+    /// tree; the result is the same as ``Record/init(json:)`` on the line ``feed(_:onLine:)``
+    /// gives. Throws like ``feed(_:onLine:)``; a line that is JSON but not a valid record is
+    /// delivered as a failed result.
+    public func feedRecords(_ bytes: UnsafeRawBufferPointer, onRecord: (RecordLine) throws -> Void) throws {
+        precondition(mode == .expanded, "records come from an expanding decoder")
+        try feedContent(bytes) { line, frameOffset in
+            if header != nil, let ex = try? ExchangeScanner.decode(line, blobs: blobs, lists: &lists) {
+                directExchanges += 1
+                return try onRecord(RecordLine(result: .success(.exchange(ex)), number: lineCount, frameOffset: frameOffset))
+            }
+            try handle(try parseLine(line), frameOffset: frameOffset) { l in
+                let r = Result { () throws(CassetteError) -> Record in try Record(json: l.json) }
+                try onRecord(RecordLine(result: r, number: l.number, frameOffset: l.frameOffset))
+            }
+        }
+    }
+
+    func parseLine(_ line: UnsafeRawBufferPointer) throws -> JSON {
+        do { return try JSON.parse(buffer: line) } catch { throw CassetteError.json(line: lineCount, reason: error.description) }
+    }
+
+    /// Decodes frames and splits their content into lines, calling `onLine` with each non-empty one.
+    func feedContent(_ bytes: UnsafeRawBufferPointer, onLine: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         if frames.consumed == 0, magic.count < 4 {
             magic.append(contentsOf: bytes.prefix(4 - magic.count))
             if magic.count == 4, magic != [0x04, 0x22, 0x4D, 0x18] {
@@ -95,7 +137,7 @@ public final class CassetteDecoder {
         if header == nil { throw .notACassette("no header record") }
     }
 
-    func decodeContent(_ content: UnsafeRawBufferPointer, frameOffset: Int, onLine: (Line) throws -> Void) throws {
+    func decodeContent(_ content: UnsafeRawBufferPointer, frameOffset: Int, onLine: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         if carry.isEmpty { return try decodeLines(content, frameOffset: frameOffset, onLine: onLine) }
         // A record began in an earlier block: finish it from a joined copy.
         let data = carry + content
@@ -103,7 +145,7 @@ public final class CassetteDecoder {
         try data.withUnsafeBytes { try decodeLines($0, frameOffset: frameOffset, onLine: onLine) }
     }
 
-    func decodeLines(_ buf: UnsafeRawBufferPointer, frameOffset: Int, onLine: (Line) throws -> Void) throws {
+    func decodeLines(_ buf: UnsafeRawBufferPointer, frameOffset: Int, onLine: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         guard let base = buf.baseAddress else { return }
         var start = 0
         let n = buf.count
@@ -115,13 +157,7 @@ public final class CassetteDecoder {
             }
             let end = base.distance(to: UnsafeRawPointer(p))
             lineCount += 1
-            if end > start {
-                let json: JSON
-                do { json = try JSON.parse(buffer: UnsafeRawBufferPointer(rebasing: buf[start..<end])) } catch {
-                    throw CassetteError.json(line: lineCount, reason: error.description)
-                }
-                try handle(json, frameOffset: frameOffset, onLine: onLine)
-            }
+            if end > start { try onLine(UnsafeRawBufferPointer(rebasing: buf[start..<end]), frameOffset) }
             start = end + 1
         }
     }

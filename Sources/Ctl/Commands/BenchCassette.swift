@@ -51,18 +51,33 @@ struct BenchCassette: AsyncParsableCommand {
             raw = enc.rawBytes
         }
 
-        // Reader: LZ4 frames + JSON parse of every line + blob expansion, one core.
+        // Reader: LZ4 frames + every line decoded into records (blobs expanded), one core; the
+        // JSON-lines reader (a tree per line, as `cassette cat` reads) for comparison.
         var bestRead = Double.infinity
+        var bestLines = Double.infinity
         var bestSplit = Double.infinity
         var lines = 0
+        var exchanges = 0, direct = 0
         for _ in 0..<readRepeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let dec = CassetteDecoder(mode: .expanded)
             var n = 0
-            try dec.feed(file) { _ in n += 1 }
+            try file.withUnsafeBytes { buf in
+                try dec.feedRecords(buf) { r in
+                    if case .success(.exchange) = r.result { n += 1 } else if case .failure(let e) = r.result { throw e }
+                }
+            }
             try dec.finish()
             bestRead = min(bestRead, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            lines = n
+            exchanges = n
+            direct = dec.directExchanges
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            let ldec = CassetteDecoder(mode: .expanded)
+            var m = 0
+            try ldec.feed(file) { _ in m += 1 }
+            try ldec.finish()
+            bestLines = min(bestLines, Double(DispatchTime.now().uptimeNanoseconds - t2) / 1e9)
+            lines = m
             // Frames only (decompress + checksum), the floor under the reader.
             let t1 = DispatchTime.now().uptimeNanoseconds
             let fd = LZ4FrameDecoder()
@@ -70,6 +85,7 @@ struct BenchCassette: AsyncParsableCommand {
             try file.withUnsafeBytes { try fd.feed($0) { c, _ in bytes += c.count } }
             bestSplit = min(bestSplit, Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9)
         }
+        guard exchanges == records.count else { throw CLIError.input("the reader returned \(exchanges) of \(records.count) exchanges") }
 
         // Reference: the same raw JSON Lines through the lz4 CLI (default level, with content checksum).
         let rawLines = try rawJSONLines(file)
@@ -82,6 +98,7 @@ struct BenchCassette: AsyncParsableCommand {
         o["compressed_mb"] = .double((Double(file.count) / 1e6 * 100).rounded() / 100)
         o["writer_mb_s"] = .double((mb / bestWrite).rounded())
         o["reader_mb_s"] = .double((mb / bestRead).rounded())
+        o["reader_json_lines_mb_s"] = .double((mb / bestLines).rounded())
         o["reader_frames_only_mb_s"] = .double((mb / bestSplit).rounded())
         o["ratio"] = .double((Double(raw) / Double(file.count) * 100).rounded() / 100)
         if let cli {
@@ -92,7 +109,9 @@ struct BenchCassette: AsyncParsableCommand {
         if json { print(JSON.object(o).prettyText()); return }
         print("tapedeck bench cassette: \(records.count) exchanges (\(lines) logical records), \(String(format: "%.1f", mb)) MB of raw JSON Lines")
         print(String(format: "  writer (redact+dedup+encode+LZ4)   %8.0f MB/s", mb / bestWrite))
-        print(String(format: "  reader (LZ4+parse+expand)          %8.0f MB/s", mb / bestRead))
+        print(String(format: "  reader (LZ4+decode+expand, records)%8.0f MB/s", mb / bestRead))
+        print(String(format: "  reader, JSON lines (a tree a line) %8.0f MB/s", mb / bestLines))
+        if direct < exchanges { print("  (\(exchanges - direct) of \(exchanges) exchanges took the JSON-tree path)") }
         print(String(format: "  reader, frames only                %8.0f MB/s", mb / bestSplit))
         print(String(format: "  compression ratio                  %8.2fx  (%.2f MB on disk)", Double(raw) / Double(file.count), Double(file.count) / 1e6))
         if let cli {

@@ -36,7 +36,7 @@ struct CassetteCommand: AsyncParsableCommand {
 
         func run() async throws {
             var summary = CassetteSummary()
-            let report = try CassetteFile.read(path: file) { line in summary.add(try Record(json: line.json)) }
+            let report = try CassetteFile.readRecords(path: file) { line in summary.add(try line.result.get()) }
             let ratio = report.fileBytes > 0 ? Double(report.rawBytes) / Double(report.fileBytes) : 0
             if json {
                 var o = JSONObject()
@@ -94,9 +94,9 @@ struct CassetteCommand: AsyncParsableCommand {
             var ids = Set<String>()
             var records = 0
             var schemaIssue: String?
-            let report = try CassetteFile.read(path: file) { line in
+            let report = try CassetteFile.readRecords(path: file) { line in
                 let r: Record
-                do { r = try Record(json: line.json) } catch {
+                do { r = try line.result.get() } catch {
                     schemaIssue = "record \(line.number) in the frame at byte \(line.frameOffset): \(error)"
                     throw error
                 }

@@ -49,9 +49,8 @@ struct TrafficOptions: ParsableArguments {
         var builder = WorkloadBuilder(policy: policy)
         for path in cassettes {
             var exchanges = 0
-            let report = try CassetteFile.read(path: path) { line in
-                guard line.json["type"]?.stringValue == "exchange" else { return }
-                if case .exchange(let e) = try Record(json: line.json) { builder.add(e, source: path); exchanges += 1 }
+            let report = try CassetteFile.readRecords(path: path) { line in
+                if case .exchange(let e) = try line.result.get() { builder.add(e, source: path); exchanges += 1 }
             }
             if let issue = report.issue { CLI.warn("\(path): \(issue); replaying the \(exchanges) exchanges before it") }
         }

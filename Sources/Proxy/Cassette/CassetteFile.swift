@@ -43,6 +43,18 @@ public enum CassetteFile {
 
     static func read(path: String, mode: CassetteDecoder.Mode, decoder: CassetteDecoder,
                      onLine: (CassetteDecoder.Line) throws -> Void) throws -> CassetteReadReport {
+        try read(path: path, decoder: decoder) { bytes in try decoder.feed(bytes, onLine: onLine) }
+    }
+
+    /// Streams a cassette's records (expanded) to `onRecord`, as ``read(path:mode:onLine:)``
+    /// streams lines; exchange records are decoded without building their JSON tree.
+    @discardableResult
+    public static func readRecords(path: String, onRecord: (CassetteDecoder.RecordLine) throws -> Void) throws -> CassetteReadReport {
+        let decoder = CassetteDecoder(mode: .expanded)
+        return try read(path: path, decoder: decoder) { bytes in try decoder.feedRecords(bytes, onRecord: onRecord) }
+    }
+
+    static func read(path: String, decoder: CassetteDecoder, feed: (UnsafeRawBufferPointer) throws -> Void) throws -> CassetteReadReport {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CassetteError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -59,7 +71,7 @@ public enum CassetteFile {
                 }
                 if n == 0 { break }
                 report.fileBytes += n
-                try buf.withUnsafeBytes { try decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), onLine: onLine) }
+                try buf.withUnsafeBytes { try feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             }
             try decoder.finish()
         } catch let e as CassetteError {
@@ -108,9 +120,11 @@ public enum CassetteFile {
     public static func readAll(path: String) throws -> (records: [Record], report: CassetteReadReport) {
         var records: [Record] = []
         var firstSchemaError: CassetteError?
-        var report = try read(path: path) { line in
-            do { records.append(try Record(json: line.json)) } catch {
-                if firstSchemaError == nil { firstSchemaError = error as? CassetteError }
+        var report = try readRecords(path: path) { line in
+            switch line.result {
+            case .success(let r): records.append(r)
+            case .failure(let error):
+                if firstSchemaError == nil { firstSchemaError = error }
                 throw error
             }
         }

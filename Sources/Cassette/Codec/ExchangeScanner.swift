@@ -1,0 +1,394 @@
+import Foundation
+
+/// The fast path had to give up on a record; the decoder reads it through the JSON tree, which
+/// gives the authoritative result or error.
+struct FastPathMiss: Error {}
+
+/// Decodes exchange records straight from their bytes into ``Exchange`` values.
+///
+/// The tree path parses a record into a ``JSON`` value and then picks it apart; for the
+/// skeleton of an exchange (timing, headers, chunk boundaries, token times, facts) that
+/// means an allocation for every pair and a string for every number, then freeing it all.
+/// Here the skeleton is read field by field and only bodies and MCP values become trees.
+/// It handles exactly the shapes the writer produces; anything else (a type it does not
+/// expect, an escaped key, a number with a fraction) is a ``FastPathMiss`` and the record goes
+/// through the tree path, so results and error messages are the tree path's in every case.
+enum ExchangeScanner {
+    /// Decodes one exchange record line, expanding its blob references. Misses on any other
+    /// record type, on an unusual shape, and on any error.
+    static func decode(_ line: UnsafeRawBufferPointer, blobs: [String: JSON], lists: inout ContentDedup.ListTable) throws(FastPathMiss) -> Exchange {
+        var p = JSONParser(line)
+        try p.open(UInt8(ascii: "{"))
+        guard try p.key() == .type, try p.string() == "exchange" else { throw FastPathMiss() }
+        var id: String?, startUnix: Int64?, startMono: Int64 = 0
+        var timing = Timing(), upstream: String?, trajectory: String?, turn: Int?, parent: String?
+        var link: ToolLink?, outcome: Outcome?, error: String?
+        var request: (method: String?, url: String?, headers: [Header], body: StoredBody, refs: JSONObject?)?
+        var response: (status: Int?, headers: [Header], body: StoredBody, chunks: [Chunk], encoding: String?)?
+        var facts = ExchangeFacts()
+        var f1 = false  // "type" was the first member.
+        while try p.more(UInt8(ascii: "}"), &f1) {
+            switch try p.key() {
+            case .id: id = try p.string()
+            case .startUnixNs: startUnix = try p.int64()
+            case .startMonoNs: startMono = try p.int64()
+            case .timing:
+                timing = Timing()
+                try p.open(UInt8(ascii: "{"))
+                var f2 = true
+                while try p.more(UInt8(ascii: "}"), &f2) {
+                    switch try p.key() {
+                    case .sentNs: timing.sentNs = try p.int64()
+                    case .headNs: timing.headNs = try p.int64()
+                    case .endNs: timing.endNs = try p.int64()
+                    default: try p.skip()
+                    }
+                }
+            case .upstream: upstream = try p.string()
+            case .request:
+                var rq: (method: String?, url: String?, headers: [Header], body: StoredBody, refs: JSONObject?) = (nil, nil, [], StoredBody(), nil)
+                try p.open(UInt8(ascii: "{"))
+                var f3 = true
+                while try p.more(UInt8(ascii: "}"), &f3) {
+                    let k = try p.key()
+                    switch k {
+                    case .method: rq.method = try p.string()
+                    case .url: rq.url = try p.string()
+                    case .headers: rq.headers = try p.headers()
+                    case .bodyRefs:
+                        guard case .object(let o) = try p.value() else { throw FastPathMiss() }
+                        rq.refs = o
+                    default: if try !rq.body.take(k, &p) { try p.skip() }
+                    }
+                }
+                request = rq
+            case .response:
+                var rs: (status: Int?, headers: [Header], body: StoredBody, chunks: [Chunk], encoding: String?) = (nil, [], StoredBody(), [], nil)
+                try p.open(UInt8(ascii: "{"))
+                var f4 = true
+                while try p.more(UInt8(ascii: "}"), &f4) {
+                    let k = try p.key()
+                    switch k {
+                    case .status: rs.status = Int(try p.int64())
+                    case .headers: rs.headers = try p.headers()
+                    case .encoding: rs.encoding = try p.string()
+                    case .chunks: rs.chunks = try p.chunks()
+                    default: if try !rs.body.take(k, &p) { try p.skip() }
+                    }
+                }
+                response = rs
+            case .facts: facts = try p.facts()
+            case .trajectory: trajectory = try p.string()
+            case .turn: turn = Int(try p.int64())
+            case .parent: parent = try p.string()
+            case .link:
+                var ex: String?, call: String?
+                try p.open(UInt8(ascii: "{"))
+                var f5 = true
+                while try p.more(UInt8(ascii: "}"), &f5) {
+                    switch try p.key() {
+                    case .exchange: ex = try p.string()
+                    case .toolCallId: call = try p.string()
+                    default: try p.skip()
+                    }
+                }
+                link = ex.map { ToolLink(exchange: $0, toolCallId: call) }
+            case .outcome:
+                guard let o = Outcome(rawValue: try p.string()) else { throw FastPathMiss() }
+                outcome = o
+            case .error: error = try p.string()
+            default: try p.skip()
+            }
+        }
+        p.skipWS()
+        guard p.i == p.end, let id, let startUnix, let rq = request, let method = rq.method, let url = rq.url, let outcome else { throw FastPathMiss() }
+        var reqBody = try rq.body.body()
+        if let refs = rq.refs {
+            guard case .json(.object(let stored), let layout) = reqBody else { throw FastPathMiss() }
+            do { reqBody = .json(.object(try ContentDedup.join(stored, refs: refs, table: blobs, lists: &lists)), layout) } catch { throw FastPathMiss() }
+        }
+        var ex = Exchange(id: id, startUnixNs: startUnix, startMonoNs: startMono,
+                          request: RequestRecord(method: method, url: url, headers: rq.headers, body: reqBody))
+        ex.timing = timing
+        ex.upstream = upstream
+        if let rs = response {
+            guard let status = rs.status else { throw FastPathMiss() }
+            let body = try rs.body.body()
+            if !rs.chunks.isEmpty {
+                var total = 0
+                for c in rs.chunks { total += c.length }
+                guard total == body.count else { throw FastPathMiss() }
+            }
+            ex.response = ResponseRecord(status: status, headers: rs.headers, body: body, chunks: rs.chunks, encoding: rs.encoding)
+        }
+        ex.facts = facts
+        ex.trajectory = trajectory
+        ex.turn = turn
+        ex.parent = parent
+        ex.link = link
+        ex.outcome = outcome
+        ex.error = error
+        return ex
+    }
+
+    /// The body members of a request or response, as stored.
+    struct StoredBody {
+        var json: JSON?
+        var layout: String?
+        var text: String?
+        var b64: String?
+
+        /// Reads the value of `k` when it is a body member; false for other keys.
+        mutating func take(_ k: Key, _ p: inout JSONParser) throws(FastPathMiss) -> Bool {
+            switch k {
+            case .body: json = try p.value()
+            case .bodyLayout: layout = try p.string()
+            case .bodyText: text = try p.string()
+            case .bodyB64: b64 = try p.string()
+            default: return false
+            }
+            return true
+        }
+
+        /// The body, with the tree path's precedence: `body`, then `body_text`, then `body_b64`.
+        func body() throws(FastPathMiss) -> Body {
+            if let json {
+                guard let layout = JSONLayout(rawValue: layout ?? "compact") else { throw FastPathMiss() }
+                return .json(json, layout)
+            }
+            if let text { return .text(text) }
+            if let b64 {
+                guard let d = Data(base64Encoded: b64) else { throw FastPathMiss() }
+                return .binary([UInt8](d))
+            }
+            return .none
+        }
+    }
+
+    /// The member names the scanner knows.
+    enum Key {
+        case type, id, startUnixNs, startMonoNs, timing, sentNs, headNs, endNs, upstream, request, response
+        case method, url, headers, body, bodyLayout, bodyText, bodyB64, bodyRefs, status, encoding, chunks
+        case facts, dialect, model, stream, ttftNs, ttfoNs, tokenNs, usage, usageCounted, toolCalls, finishReason, outputText, mcp
+        case input, output, cached, reasoning, name, arguments
+        case trajectory, turn, parent, link, exchange, toolCallId, outcome, error
+        case other
+
+        static let table: [(StaticString, Key)] = [
+            ("type", .type), ("id", .id), ("start_unix_ns", .startUnixNs), ("start_mono_ns", .startMonoNs), ("timing", .timing),
+            ("sent_ns", .sentNs), ("head_ns", .headNs), ("end_ns", .endNs), ("upstream", .upstream), ("request", .request),
+            ("response", .response), ("method", .method), ("url", .url), ("headers", .headers), ("body", .body),
+            ("body_layout", .bodyLayout), ("body_text", .bodyText), ("body_b64", .bodyB64), ("body_refs", .bodyRefs),
+            ("status", .status), ("encoding", .encoding), ("chunks", .chunks), ("facts", .facts), ("dialect", .dialect),
+            ("model", .model), ("stream", .stream), ("ttft_ns", .ttftNs), ("ttfo_ns", .ttfoNs), ("token_ns", .tokenNs),
+            ("usage", .usage), ("usage_counted", .usageCounted), ("tool_calls", .toolCalls), ("finish_reason", .finishReason),
+            ("output_text", .outputText), ("mcp", .mcp), ("input", .input), ("output", .output), ("cached", .cached),
+            ("reasoning", .reasoning), ("name", .name), ("arguments", .arguments), ("trajectory", .trajectory), ("turn", .turn),
+            ("parent", .parent), ("link", .link), ("exchange", .exchange), ("tool_call_id", .toolCallId),
+            ("outcome", .outcome), ("error", .error),
+        ]
+
+        /// Keys by length and first byte, for a lookup of one or two comparisons.
+        static let index: [[(UInt8, [UInt8], Key)]] = {
+            var byLength = [[(UInt8, [UInt8], Key)]](repeating: [], count: 32)
+            for (s, k) in table {
+                let bytes = Array(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+                byLength[bytes.count].append((bytes[0], bytes, k))
+            }
+            return byLength
+        }()
+
+        static func of(_ p: UnsafePointer<UInt8>, _ n: Int) -> Key {
+            guard n > 0, n < index.count else { return .other }
+            for (first, bytes, k) in index[n] where first == p[0] {
+                if bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) == 0 }) { return k }  // n > 0: non-nil.
+            }
+            return .other
+        }
+    }
+}
+
+/// Cursor-style reading for the fast path: each call consumes one token or value.
+extension JSONParser {
+    /// Consumes `c` (after whitespace).
+    @inline(__always) mutating func open(_ c: UInt8) throws(FastPathMiss) {
+        skipWS()
+        guard i < end, byte(i) == c else { throw FastPathMiss() }
+        i += 1
+    }
+
+    /// Whether another member or element follows before `close`: consumes the comma before it,
+    /// or the closing byte when there is none. `first` is true before the first member.
+    mutating func more(_ close: UInt8, _ first: inout Bool) throws(FastPathMiss) -> Bool {
+        skipWS()
+        guard i < end else { throw FastPathMiss() }
+        let c = byte(i)
+        if first {
+            first = false
+            if c == close { i += 1; return false }
+            return true
+        }
+        if c == close { i += 1; return false }
+        guard c == UInt8(ascii: ",") else { throw FastPathMiss() }
+        i += 1
+        return true
+    }
+
+    /// A member name (with no escapes) and its colon.
+    mutating func key() throws(FastPathMiss) -> ExchangeScanner.Key {
+        skipWS()
+        guard i < end, byte(i) == UInt8(ascii: "\"") else { throw FastPathMiss() }
+        let start = i + 1
+        var k = start
+        while k < end, byte(k) != UInt8(ascii: "\""), byte(k) != UInt8(ascii: "\\") { k += 1 }
+        guard k < end, byte(k) == UInt8(ascii: "\"") else { throw FastPathMiss() }
+        let key = ExchangeScanner.Key.of(base! + start, k - start)  // base is non-nil: a byte was read.
+        i = k + 1
+        try open(UInt8(ascii: ":"))
+        return key
+    }
+
+    /// A string value.
+    mutating func string() throws(FastPathMiss) -> String {
+        skipWS()
+        guard i < end, byte(i) == UInt8(ascii: "\"") else { throw FastPathMiss() }
+        do { return try parseString() } catch { throw FastPathMiss() }
+    }
+
+    /// An integer written as plain digits, as the writer writes every integer.
+    mutating func int64() throws(FastPathMiss) -> Int64 {
+        skipWS()
+        guard i < end else { throw FastPathMiss() }
+        let negative = byte(i) == UInt8(ascii: "-")
+        if negative { i += 1 }
+        let start = i
+        var v: Int64 = 0
+        while i < end {
+            let d = byte(i) &- 0x30
+            guard d < 10 else { break }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(d))
+            guard !o1, !o2 else { throw FastPathMiss() }
+            v = s
+            i += 1
+        }
+        let n = i - start
+        guard n > 0, n == 1 || byte(start) != UInt8(ascii: "0") else { throw FastPathMiss() }
+        if i < end {
+            let c = byte(i)
+            guard c != UInt8(ascii: "."), c | 0x20 != UInt8(ascii: "e") else { throw FastPathMiss() }
+        }
+        return negative ? -v : v
+    }
+
+    /// `true` or `false`.
+    mutating func bool() throws(FastPathMiss) -> Bool {
+        skipWS()
+        guard case .bool(let b) = try value() else { throw FastPathMiss() }
+        return b
+    }
+
+    /// Any value, as a tree.
+    mutating func value() throws(FastPathMiss) -> JSON {
+        skipWS()
+        do { return try parseValue(depth: 1) } catch { throw FastPathMiss() }
+    }
+
+    /// Reads a value and drops it.
+    mutating func skip() throws(FastPathMiss) { _ = try value() }
+
+    /// `[[name, value], …]`.
+    mutating func headers() throws(FastPathMiss) -> [Header] {
+        var out: [Header] = []
+        try open(UInt8(ascii: "["))
+        var f6 = true
+        while try more(UInt8(ascii: "]"), &f6) {
+            try open(UInt8(ascii: "["))
+            let n = try string()
+            try open(UInt8(ascii: ","))
+            let v = try string()
+            try open(UInt8(ascii: "]"))
+            out.append(Header(n, v))
+        }
+        return out
+    }
+
+    /// `[[length, t_ns], …]`.
+    mutating func chunks() throws(FastPathMiss) -> [Chunk] {
+        var out: [Chunk] = []
+        try open(UInt8(ascii: "["))
+        var f7 = true
+        while try more(UInt8(ascii: "]"), &f7) {
+            try open(UInt8(ascii: "["))
+            let l = try int64()
+            try open(UInt8(ascii: ","))
+            let t = try int64()
+            try open(UInt8(ascii: "]"))
+            out.append(Chunk(length: Int(l), tNs: t))
+        }
+        return out
+    }
+
+    /// The facts object.
+    mutating func facts() throws(FastPathMiss) -> ExchangeFacts {
+        var f = ExchangeFacts()
+        try open(UInt8(ascii: "{"))
+        var f8 = true
+        while try more(UInt8(ascii: "}"), &f8) {
+            switch try key() {
+            case .dialect:
+                guard let d = Dialect(rawValue: try string()) else { throw FastPathMiss() }
+                f.dialect = d
+            case .model: f.model = try string()
+            case .stream: f.stream = try bool()
+            case .ttftNs: f.ttftNs = try int64()
+            case .ttfoNs: f.ttfoNs = try int64()
+            case .tokenNs:
+                var t: [Int64] = []
+                try open(UInt8(ascii: "["))
+                var f9 = true
+                while try more(UInt8(ascii: "]"), &f9) { t.append(try int64()) }
+                f.tokenNs = t
+            case .usage:
+                var u = Usage(input: 0, output: 0, cached: 0, reasoning: 0)
+                try open(UInt8(ascii: "{"))
+                var f10 = true
+                while try more(UInt8(ascii: "}"), &f10) {
+                    switch try key() {
+                    case .input: u.input = Int(try int64())
+                    case .output: u.output = Int(try int64())
+                    case .cached: u.cached = Int(try int64())
+                    case .reasoning: u.reasoning = Int(try int64())
+                    default: try skip()
+                    }
+                }
+                f.usage = u
+            case .usageCounted: f.usageCounted = try bool()
+            case .toolCalls:
+                var calls: [ToolCall] = []
+                try open(UInt8(ascii: "["))
+                var f11 = true
+                while try more(UInt8(ascii: "]"), &f11) {
+                    var id: String?, name = "", arguments = ""
+                    try open(UInt8(ascii: "{"))
+                    var f12 = true
+                    while try more(UInt8(ascii: "}"), &f12) {
+                        switch try key() {
+                        case .id: id = try string()
+                        case .name: name = try string()
+                        case .arguments: arguments = try string()
+                        default: try skip()
+                        }
+                    }
+                    calls.append(ToolCall(id: id, name: name, arguments: arguments))
+                }
+                f.toolCalls = calls
+            case .finishReason: f.finishReason = try string()
+            case .outputText: f.outputText = try string()
+            case .mcp: f.mcp = MCPFacts(json: try value())
+            default: try skip()
+            }
+        }
+        return f
+    }
+}
