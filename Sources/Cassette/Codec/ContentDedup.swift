@@ -108,7 +108,10 @@ public enum ContentDedup {
         /// The entries of recent lists are kept, so a list that extends one costs only its new entries.
         mutating func register(base: String, add: [String], table: [String: JSON]) throws(CassetteError) -> [JSON] {
             var items: [JSON] = []
-            if let known = recentItems[base] { items = known } else {
+            // The base's entries are taken out, not copied: a conversation extends its last
+            // list once, so appending to the same storage is linear over the conversation.
+            // A later list with the same base (a retry, a fork) rebuilds it from the chain.
+            if let known = recentItems.removeValue(forKey: base) { items = known } else {
                 let prefix = try elements(base)
                 items.reserveCapacity(prefix.count + add.count)
                 for n in prefix {
