@@ -73,6 +73,23 @@ import Testing
         }
     }
 
+    /// Long text at every escape density: below a quarter the escaper writes in one pass,
+    /// above it (control bytes need six) it counts first; both must give the reference bytes.
+    @Test func escaperMatchesTheReferenceAtEveryDensity() throws {
+        var rng = SplitMix64(seed: 12)
+        for density in [0, 1, 5, 15, 24, 26, 40, 100] {
+            for n in [1, 7, 8, 9, 63, 64, 65, 1000, 4096] {
+                let bytes: [UInt8] = (0..<n).map { _ in
+                    guard Int(rng.next() % 100) < density else { return UInt8(ascii: "a") + UInt8(rng.next() % 26) }
+                    return [0x22, 0x5C, 0x0A, 0x01, 0x1F][Int(rng.next() % 5)]
+                }
+                var fast: [UInt8] = [1, 2, 3]  // Appends after what is there.
+                JSON.writeString(String(decoding: bytes, as: UTF8.self), into: &fast)
+                #expect(fast == [1, 2, 3] + Reference.quoted(bytes), "density \(density)%, \(n) bytes")
+            }
+        }
+    }
+
     @Test func parserMatchesTheReference() throws {
         var rng = SplitMix64(seed: 13)
         for _ in 0..<5000 {

@@ -109,9 +109,28 @@ extension JSON {
     public static func writeEscaped(_ buf: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         guard let p = buf.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let n = buf.count
-        out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         let first = JSONScan.specialIndex(p, from: 0, to: n)
-        guard first < n else { return }
+        if first == n { out.append(contentsOf: UnsafeBufferPointer(start: p, count: n)); return }
+        // Escape in one pass into room for a quarter more (JSON text in strings, as in SSE
+        // bodies, needs about a sixth), and fall back to counting first when that is not enough.
+        let room = n + n / 4 + 16
+        let done = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { t -> Bool in
+            let d = t.baseAddress!  // Capacity >= 16: non-nil.
+            d.update(from: p, count: first)
+            var w = first, r = first
+            while r < n {
+                // Six bytes for this escape and eight for copyPlain's whole-word stores.
+                guard w + 14 <= room else { return false }
+                w += escape(p[r], into: d + w)
+                r += 1
+                JSONScan.copyPlain(p, &r, n, d, &w, limit: room)
+                if w + 8 > room, r < n { return false }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(start: d, count: w))
+            return true
+        }
+        if done { return }
+        out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         let extra = JSONScan.escapedExtra(p, from: first, to: n)
         let start = out.count - n
         out.append(contentsOf: repeatElement(0, count: extra))
@@ -119,23 +138,27 @@ extension JSON {
             let d = dst.baseAddress!  // Non-empty: it holds the n bytes just appended.
             var w = start + first, r = first
             while r < n {
-                let c = p[r]
-                d[w] = 0x5C
-                switch c {
-                case 0x22, 0x5C: d[w + 1] = c; w += 2
-                case 0x0A: d[w + 1] = UInt8(ascii: "n"); w += 2
-                case 0x0D: d[w + 1] = UInt8(ascii: "r"); w += 2
-                case 0x09: d[w + 1] = UInt8(ascii: "t"); w += 2
-                default:
-                    d[w + 1] = UInt8(ascii: "u"); d[w + 2] = 0x30; d[w + 3] = 0x30
-                    d[w + 4] = hexDigit(c >> 4); d[w + 5] = hexDigit(c & 0xF)
-                    w += 6
-                }
+                w += escape(p[r], into: d + w)
                 r += 1
                 // The output ends extra bytes past the input's end, and w - start - r never
                 // exceeds the extra bytes used so far: whole-word stores stay inside it.
                 JSONScan.copyPlain(p, &r, n, d, &w)
             }
+        }
+    }
+
+    /// Writes the escape for one byte that needs one; returns its length (2 or 6).
+    @inline(__always) static func escape(_ c: UInt8, into d: UnsafeMutablePointer<UInt8>) -> Int {
+        d[0] = 0x5C
+        switch c {
+        case 0x22, 0x5C: d[1] = c; return 2
+        case 0x0A: d[1] = UInt8(ascii: "n"); return 2
+        case 0x0D: d[1] = UInt8(ascii: "r"); return 2
+        case 0x09: d[1] = UInt8(ascii: "t"); return 2
+        default:
+            d[1] = UInt8(ascii: "u"); d[2] = 0x30; d[3] = 0x30
+            d[4] = hexDigit(c >> 4); d[5] = hexDigit(c & 0xF)
+            return 6
         }
     }
 

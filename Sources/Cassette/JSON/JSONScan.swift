@@ -69,10 +69,13 @@ enum JSONScan {
     /// Copies bytes from `s[r..<end]` to `d[w...]` up to the first special byte, advancing both
     /// indices. Whole words are stored, so up to seven bytes past the copied ones may be
     /// overwritten: the caller needs `d` to have room for `w + 8` bytes whenever `r + 8 <= end`.
+    /// With `limit`, whole-word stores stop before `w + 8` passes it (the caller checks
+    /// whether the copy got to a special byte or the end).
     @inline(__always)
-    static func copyPlain(_ s: UnsafePointer<UInt8>, _ r: inout Int, _ end: Int, _ d: UnsafeMutablePointer<UInt8>, _ w: inout Int) {
+    static func copyPlain(_ s: UnsafePointer<UInt8>, _ r: inout Int, _ end: Int, _ d: UnsafeMutablePointer<UInt8>, _ w: inout Int,
+                          limit: Int = Int.max) {
         let src = UnsafeRawPointer(s), dst = UnsafeMutableRawPointer(d)
-        while r + 8 <= end {
+        while r + 8 <= end, w + 8 <= limit {
             let word = src.loadUnaligned(fromByteOffset: r, as: UInt64.self)
             dst.storeBytes(of: word, toByteOffset: w, as: UInt64.self)
             let m = specialMask(UInt64(littleEndian: word))
@@ -83,6 +86,6 @@ enum JSONScan {
             }
             r += 8; w += 8
         }
-        while r < end, !isSpecial(s[r]) { d[w] = s[r]; r += 1; w += 1 }
+        while r < end, w < limit, !isSpecial(s[r]) { d[w] = s[r]; r += 1; w += 1 }
     }
 }
