@@ -74,6 +74,9 @@ import Testing
             "{\(base),\"outcome\":\"complete\",}",
             "{\(base),\"outcome\":\"complete\" \"turn\":1}",
             "{\(base),\"outcome\":\"complete\",\"request\":{\"method\":\"GET\",\"url\":\"/\",\"body_refs\":{\"messages\":[\"nope\"]},\"body\":{\"messages\":null}}}",
+            "{\"type\":\"blob\",\"hash\":5,\"value\":1}",
+            "{\"type\":\"blob\",\"value\":1}",
+            "{\"type\":\"blob\",\"hash\":\"h\",\"value\":[1,{\"a\":null}],\"x\":2}",
         ]
         for l in lines {
             let bytes = cassette([l])

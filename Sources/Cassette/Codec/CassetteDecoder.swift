@@ -81,9 +81,12 @@ public final class CassetteDecoder {
     public func feedRecords(_ bytes: UnsafeRawBufferPointer, onRecord: (RecordLine) throws -> Void) throws {
         precondition(mode == .expanded, "records come from an expanding decoder")
         try feedContent(bytes) { line, frameOffset in
-            if header != nil, let ex = try? ExchangeScanner.decode(line, blobs: blobs, lists: &lists) {
-                directExchanges += 1
-                return try onRecord(RecordLine(result: .success(.exchange(ex)), number: lineCount, frameOffset: frameOffset))
+            if header != nil {
+                if let ex = try? ExchangeScanner.decode(line, blobs: blobs, lists: &lists) {
+                    directExchanges += 1
+                    return try onRecord(RecordLine(result: .success(.exchange(ex)), number: lineCount, frameOffset: frameOffset))
+                }
+                if (try? ExchangeScanner.absorbBlob(line, into: &blobs)) != nil { return }
             }
             try handle(try parseLine(line), frameOffset: frameOffset) { l in
                 let r = Result { () throws(CassetteError) -> Record in try Record(json: l.json) }

@@ -23,8 +23,7 @@ enum ExchangeScanner {
         var id: String?, startUnix: Int64?, startMono: Int64 = 0
         var timing = Timing(), upstream: String?, trajectory: String?, turn: Int?, parent: String?
         var link: ToolLink?, outcome: Outcome?, error: String?
-        var request: (method: String?, url: String?, headers: [Header], body: StoredBody, refs: JSONObject?)?
-        var response: (status: Int?, headers: [Header], body: StoredBody, chunks: [Chunk], encoding: String?)?
+        var rq = RequestParts(), rs = ResponseParts()
         var facts = ExchangeFacts()
         var f1 = false  // "type" was the first member.
         while try p.more(UInt8(ascii: "}"), &f1) {
@@ -46,7 +45,8 @@ enum ExchangeScanner {
                 }
             case .upstream: upstream = try p.string()
             case .request:
-                var rq: (method: String?, url: String?, headers: [Header], body: StoredBody, refs: JSONObject?) = (nil, nil, [], StoredBody(), nil)
+                rq = RequestParts()
+                rq.seen = true
                 try p.open(UInt8(ascii: "{"))
                 var f3 = true
                 while try p.more(UInt8(ascii: "}"), &f3) {
@@ -61,9 +61,9 @@ enum ExchangeScanner {
                     default: if try !rq.body.take(k, &p) { try p.skip() }
                     }
                 }
-                request = rq
             case .response:
-                var rs: (status: Int?, headers: [Header], body: StoredBody, chunks: [Chunk], encoding: String?) = (nil, [], StoredBody(), [], nil)
+                rs = ResponseParts()
+                rs.seen = true
                 try p.open(UInt8(ascii: "{"))
                 var f4 = true
                 while try p.more(UInt8(ascii: "}"), &f4) {
@@ -76,7 +76,6 @@ enum ExchangeScanner {
                     default: if try !rs.body.take(k, &p) { try p.skip() }
                     }
                 }
-                response = rs
             case .facts: facts = try p.facts()
             case .trajectory: trajectory = try p.string()
             case .turn: turn = Int(try p.int64())
@@ -101,7 +100,7 @@ enum ExchangeScanner {
             }
         }
         p.skipWS()
-        guard p.i == p.end, let id, let startUnix, let rq = request, let method = rq.method, let url = rq.url, let outcome else { throw FastPathMiss() }
+        guard p.i == p.end, let id, let startUnix, rq.seen, let method = rq.method, let url = rq.url, let outcome else { throw FastPathMiss() }
         var reqBody = try rq.body.body()
         if let refs = rq.refs {
             guard case .json(.object(let stored), let layout) = reqBody else { throw FastPathMiss() }
@@ -111,7 +110,7 @@ enum ExchangeScanner {
                           request: RequestRecord(method: method, url: url, headers: rq.headers, body: reqBody))
         ex.timing = timing
         ex.upstream = upstream
-        if let rs = response {
+        if rs.seen {
             guard let status = rs.status else { throw FastPathMiss() }
             let body = try rs.body.body()
             if !rs.chunks.isEmpty {
@@ -129,6 +128,42 @@ enum ExchangeScanner {
         ex.outcome = outcome
         ex.error = error
         return ex
+    }
+
+    struct RequestParts {
+        var seen = false
+        var method: String?, url: String?
+        var headers: [Header] = []
+        var body = StoredBody()
+        var refs: JSONObject?
+    }
+
+    struct ResponseParts {
+        var seen = false
+        var status: Int?
+        var headers: [Header] = []
+        var body = StoredBody()
+        var chunks: [Chunk] = []
+        var encoding: String?
+    }
+
+    /// Reads a blob record line into `blobs`; misses on any other line.
+    static func absorbBlob(_ line: UnsafeRawBufferPointer, into blobs: inout [String: JSON]) throws(FastPathMiss) {
+        var p = JSONParser(line)
+        try p.open(UInt8(ascii: "{"))
+        guard try p.key() == .type, try p.string() == "blob" else { throw FastPathMiss() }
+        var hash: String?, value: JSON?
+        var first = false
+        while try p.more(UInt8(ascii: "}"), &first) {
+            switch try p.key() {
+            case .hash: hash = try p.string()
+            case .value: value = try p.value()
+            default: try p.skip()
+            }
+        }
+        p.skipWS()
+        guard p.i == p.end, let hash, let value else { throw FastPathMiss() }
+        blobs[hash] = value
     }
 
     /// The body members of a request or response, as stored.
@@ -172,6 +207,7 @@ enum ExchangeScanner {
         case facts, dialect, model, stream, ttftNs, ttfoNs, tokenNs, usage, usageCounted, toolCalls, finishReason, outputText, mcp
         case input, output, cached, reasoning, name, arguments
         case trajectory, turn, parent, link, exchange, toolCallId, outcome, error
+        case hash, value
         case other
 
         static let table: [(StaticString, Key)] = [
@@ -185,7 +221,7 @@ enum ExchangeScanner {
             ("output_text", .outputText), ("mcp", .mcp), ("input", .input), ("output", .output), ("cached", .cached),
             ("reasoning", .reasoning), ("name", .name), ("arguments", .arguments), ("trajectory", .trajectory), ("turn", .turn),
             ("parent", .parent), ("link", .link), ("exchange", .exchange), ("tool_call_id", .toolCallId),
-            ("outcome", .outcome), ("error", .error),
+            ("outcome", .outcome), ("error", .error), ("hash", .hash), ("value", .value),
         ]
 
         /// Keys by length and first byte, for a lookup of one or two comparisons.
@@ -316,6 +352,7 @@ extension JSONParser {
     /// `[[length, t_ns], …]`.
     mutating func chunks() throws(FastPathMiss) -> [Chunk] {
         var out: [Chunk] = []
+        out.reserveCapacity(64)
         try open(UInt8(ascii: "["))
         var f7 = true
         while try more(UInt8(ascii: "]"), &f7) {
@@ -345,6 +382,7 @@ extension JSONParser {
             case .ttfoNs: f.ttfoNs = try int64()
             case .tokenNs:
                 var t: [Int64] = []
+                t.reserveCapacity(64)
                 try open(UInt8(ascii: "["))
                 var f9 = true
                 while try more(UInt8(ascii: "]"), &f9) { t.append(try int64()) }
