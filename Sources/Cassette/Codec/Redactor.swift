@@ -97,7 +97,7 @@ public struct Redactor: Sendable {
 
     func redactHeaders(_ hs: [Header]) -> [Header] {
         hs.map { h in
-            if headers.contains(h.name.lowercased()) { return Header(h.name, Self.placeholder) }
+            if headers.contains(where: { Header.sameName($0, h.name) }) { return Header(h.name, Self.placeholder) }
             return hasTextRules ? Header(h.name, redactText(h.value)) : h
         }
     }

@@ -85,13 +85,29 @@ public struct Header: Sendable, Equatable {
     public var value: String
     /// A header.
     public init(_ name: String, _ value: String) { self.name = name; self.value = value }
+
+    /// Whether two header names are equal ignoring ASCII case (header names are ASCII tokens),
+    /// without building lowercased copies.
+    public static func sameName(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        var j = y.startIndex
+        for c in x {
+            let d = y[j]
+            if c != d {
+                let lc = c | 0x20
+                guard lc == d | 0x20, lc >= UInt8(ascii: "a"), lc <= UInt8(ascii: "z") else { return false }
+            }
+            j = y.index(after: j)
+        }
+        return true
+    }
 }
 
 extension [Header] {
     /// The first value for `name`, compared case-insensitively.
     public func first(_ name: String) -> String? {
-        let n = name.lowercased()
-        return first(where: { $0.name.lowercased() == n })?.value
+        first(where: { Header.sameName($0.name, name) })?.value
     }
 }
 

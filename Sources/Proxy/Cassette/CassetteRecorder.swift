@@ -100,13 +100,15 @@ public final class CassetteRecorder: Sendable {
     /// Enqueues a record; never blocks. Returns false when the record was dropped.
     @discardableResult
     public func record(_ r: Record) -> Bool {
-        let ok = state.withLock { s -> Bool in
-            guard !s.finished, s.queue.count < maxQueue else { s.stats.dropped += 1; return false }
+        let (ok, first) = state.withLock { s -> (Bool, Bool) in
+            guard !s.finished, s.queue.count < maxQueue else { s.stats.dropped += 1; return (false, false) }
             s.queue.append(r)
             s.stats.queued = s.queue.count
-            return true
+            return (true, s.queue.count == 1)
         }
-        if ok { bell.yield() } else { logger.error("cassette queue full or closed: record dropped", metadata: ["path": "\(path)"]) }
+        // Only the record that makes the queue non-empty rings: a flush takes the whole queue,
+        // so later ones are written by the flush that bell starts (or one already running).
+        if first { bell.yield() } else if !ok { logger.error("cassette queue full or closed: record dropped", metadata: ["path": "\(path)"]) }
         return ok
     }
 
