@@ -36,6 +36,16 @@ struct Tapedeck: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        #if canImport(Glibc)
+        // glibc hands freed heap back to the kernel whenever the top of a heap grows past a
+        // threshold it keeps adjusting; with records freed at a high rate that meant an
+        // madvise and a TLB shootdown (an interrupt of the other core's event loop) many
+        // times a second. Keep up to 64 MiB of free heap instead.
+        // mallopt is not in Swift's Glibc module; M_TRIM_THRESHOLD is -1 in malloc.h.
+        if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {  // RTLD_DEFAULT
+            _ = unsafeBitCast(f, to: (@convention(c) (Int32, Int32) -> Int32).self)(-1, 64 << 20)
+        }
+        #endif
         let code = await CLI.execute(Tapedeck.self, arguments: Array(CommandLine.arguments.dropFirst()))
         exit(code)
     }
