@@ -81,18 +81,26 @@ public final class CassetteDecoder {
     public func feedRecords(_ bytes: UnsafeRawBufferPointer, onRecord: (RecordLine) throws -> Void) throws {
         precondition(mode == .expanded, "records come from an expanding decoder")
         try feedContent(bytes) { line, frameOffset in
+            // The writer puts the type first; other lines go straight to the tree path.
             if header != nil {
-                if let ex = try? ExchangeScanner.decode(line, blobs: blobs, lists: &lists) {
+                if Self.begins(line, Self.exchangePrefix), let ex = try? ExchangeScanner.decode(line, blobs: blobs, lists: &lists) {
                     directExchanges += 1
                     return try onRecord(RecordLine(result: .success(.exchange(ex)), number: lineCount, frameOffset: frameOffset))
                 }
-                if (try? ExchangeScanner.absorbBlob(line, into: &blobs)) != nil { return }
+                if Self.begins(line, Self.blobPrefix), (try? ExchangeScanner.absorbBlob(line, into: &blobs)) != nil { return }
             }
             try handle(try parseLine(line), frameOffset: frameOffset) { l in
                 let r = Result { () throws(CassetteError) -> Record in try Record(json: l.json) }
                 try onRecord(RecordLine(result: r, number: l.number, frameOffset: l.frameOffset))
             }
         }
+    }
+
+    static let exchangePrefix = Array(#"{"type":"exchange""#.utf8), blobPrefix = Array(#"{"type":"blob""#.utf8)
+
+    @inline(__always) static func begins(_ line: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
+        guard line.count >= prefix.count, let b = line.baseAddress else { return false }
+        return prefix.withUnsafeBytes { memcmp(b, $0.baseAddress!, prefix.count) == 0 }  // Non-empty prefix.
     }
 
     func parseLine(_ line: UnsafeRawBufferPointer) throws -> JSON {
