@@ -42,8 +42,11 @@ public final class CassetteEncoder {
     }
 
     /// Redacts, de-duplicates and serializes one record onto the pending buffer.
-    public func append(_ record: Record) {
-        switch record {
+    public func append(_ record: Record) { append(consuming: record) }
+
+    /// ``append(_:)`` for a record the caller gives up, so that redaction changes it in place.
+    public func append(consuming record: consuming Record) {
+        switch consume record {
         case .exchange(var ex):
             // Entries an agent resends were redacted when first written; when the rules are
             // idempotent, entries equal to a remembered (redacted) list are clean and skipped.
@@ -62,10 +65,10 @@ public final class CassetteEncoder {
         case .message(var m):
             redactor.redact(&m)
             appendLine(Record.message(m).toJSON())
-        case .header:
-            appendLine(record.toJSON())
-        case .blob:
-            appendLine(record.toJSON(), counts: false)
+        case .header(let h):
+            appendLine(Record.header(h).toJSON())
+        case .blob(let b):
+            appendLine(Record.blob(b).toJSON(), counts: false)
         }
     }
 

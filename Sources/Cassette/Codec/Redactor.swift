@@ -65,7 +65,7 @@ public struct Redactor: Sendable {
         ex.request.headers = redactHeaders(ex.request.headers)
         ex.request.url = redactURL(ex.request.url)
         if let b = redactedBody(ex.request.body, cleanPrefix: cleanPrefix) { ex.request.body = b }
-        if var r = ex.response {
+        if var r = ex.response.take() {  // Taken out, so that changing it copies nothing.
             r.headers = redactHeaders(r.headers)
             // Compressed bodies are opaque bytes: text rules cannot apply to them. The chunk
             // lengths follow a body whose length changed (measuring a JSON body serializes it,

@@ -29,6 +29,17 @@ public enum Record: Sendable, Equatable {
         }
     }
 
+    /// A record that holds nothing to release, for moving a record out of storage.
+    static let vacant = Record.blob(Blob(hash: "", value: .null))
+
+    /// Moves the record out of `slot`, leaving a vacant record there: the caller then owns the
+    /// only copy and can change it without copying its fields.
+    public static func take(_ slot: inout Record) -> Record {
+        var r = vacant
+        swap(&r, &slot)
+        return r
+    }
+
     /// Decodes a record from its JSON value.
     public init(json: JSON) throws(CassetteError) {
         guard let type = json["type"]?.stringValue else { throw .schema("missing \"type\"") }

@@ -16,7 +16,7 @@ public enum ExchangeAnalysis {
         if info.dialect == .unknown, mcpSession != nil { info.dialect = .mcp }
         let params = reqJSON?.arrayValue == nil ? reqJSON?["params"] : reqJSON?.arrayValue?.first?["params"]
         var analyzer = ResponseAnalyzer(request: info, mcpParams: params)
-        if var r = ex.response {
+        if var r = ex.response.take() {  // Taken out, so that changing it copies nothing.
             let body = r.body.bytes
             if case .binary = r.body { r.body = Body(bytes: body) }
             let encoding = r.encoding ?? r.headers.first("content-encoding")

@@ -149,15 +149,17 @@ public final class CassetteRecorder: Sendable {
     public func flush(endFrame: Bool = false) {
         encoder.withLock { enc in
             // Taken under the encoder lock, so that concurrent flushes keep queue order.
-            let batch = state.withLock { s -> [Record] in
+            var batch = state.withLock { s -> [Record] in
                 let q = s.queue
                 s.queue.removeAll(keepingCapacity: true)
                 s.stats.queued = 0
                 return q
             }
-            for var r in batch {
-                prepare?(&r)
-                enc.append(r)
+            // Records are moved out of the batch, not copied: copying an exchange retains
+            // every field, and that was a fifth of this thread's time on small requests.
+            for i in batch.indices {
+                prepare?(&batch[i])
+                enc.append(consuming: Record.take(&batch[i]))
                 if enc.pending.count >= 4 << 20 { writeBlocks(enc, endFrame: false) }
             }
             writeBlocks(enc, endFrame: endFrame)

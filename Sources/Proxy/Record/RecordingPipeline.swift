@@ -16,7 +16,7 @@ public final class RecordingPipeline: Sendable {
 
     /// Completes one record in place.
     public func prepare(_ record: inout Record) {
-        guard case .exchange(var ex) = record else { return }
+        guard case .exchange = record, case .exchange(var ex) = Record.take(&record) else { return }
         ExchangeAnalysis.complete(&ex)
         linker.withLock { _ = $0.link(&ex) }
         metrics?.observe(analyzed: ex)
