@@ -42,10 +42,8 @@ public final class CassetteEncoder {
     }
 
     /// Redacts, de-duplicates and serializes one record onto the pending buffer.
-    public func append(_ record: Record) { append(consuming: record) }
-
-    /// ``append(_:)`` for a record the caller gives up, so that redaction changes it in place.
-    public func append(consuming record: consuming Record) {
+    /// The record is consumed, so that redaction changes a record the caller gave up in place.
+    public func append(_ record: consuming Record) {
         switch consume record {
         case .exchange(var ex):
             // Entries an agent resends were redacted when first written; when the rules are

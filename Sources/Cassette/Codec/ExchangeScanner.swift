@@ -25,18 +25,15 @@ enum ExchangeScanner {
         var link: ToolLink?, outcome: Outcome?, error: String?
         var rq = RequestParts(), rs = ResponseParts()
         var facts = ExchangeFacts()
-        var f1 = false  // "type" was the first member.
-        while try p.more(UInt8(ascii: "}"), &f1) {
-            switch try p.key() {
+        try p.members(after: true) { k, p throws(FastPathMiss) in  // "type" was the first member.
+            switch k {
             case .id: id = try p.string()
             case .startUnixNs: startUnix = try p.int64()
             case .startMonoNs: startMono = try p.int64()
             case .timing:
                 timing = Timing()
-                try p.open(UInt8(ascii: "{"))
-                var f2 = true
-                while try p.more(UInt8(ascii: "}"), &f2) {
-                    switch try p.key() {
+                try p.members { k, p throws(FastPathMiss) in
+                    switch k {
                     case .sentNs: timing.sentNs = try p.int64()
                     case .headNs: timing.headNs = try p.int64()
                     case .endNs: timing.endNs = try p.int64()
@@ -47,10 +44,7 @@ enum ExchangeScanner {
             case .request:
                 rq = RequestParts()
                 rq.seen = true
-                try p.open(UInt8(ascii: "{"))
-                var f3 = true
-                while try p.more(UInt8(ascii: "}"), &f3) {
-                    let k = try p.key()
+                try p.members { k, p throws(FastPathMiss) in
                     switch k {
                     case .method: rq.method = try p.string()
                     case .url: rq.url = try p.string()
@@ -64,10 +58,7 @@ enum ExchangeScanner {
             case .response:
                 rs = ResponseParts()
                 rs.seen = true
-                try p.open(UInt8(ascii: "{"))
-                var f4 = true
-                while try p.more(UInt8(ascii: "}"), &f4) {
-                    let k = try p.key()
+                try p.members { k, p throws(FastPathMiss) in
                     switch k {
                     case .status: rs.status = Int(try p.int64())
                     case .headers: rs.headers = try p.headers()
@@ -82,10 +73,8 @@ enum ExchangeScanner {
             case .parent: parent = try p.string()
             case .link:
                 var ex: String?, call: String?
-                try p.open(UInt8(ascii: "{"))
-                var f5 = true
-                while try p.more(UInt8(ascii: "}"), &f5) {
-                    switch try p.key() {
+                try p.members { k, p throws(FastPathMiss) in
+                    switch k {
                     case .exchange: ex = try p.string()
                     case .toolCallId: call = try p.string()
                     default: try p.skip()
@@ -153,9 +142,8 @@ enum ExchangeScanner {
         try p.open(UInt8(ascii: "{"))
         guard try p.key() == .type, try p.string() == "blob" else { throw FastPathMiss() }
         var hash: String?, value: JSON?
-        var first = false
-        while try p.more(UInt8(ascii: "}"), &first) {
-            switch try p.key() {
+        try p.members(after: true) { k, p throws(FastPathMiss) in
+            switch k {
             case .hash: hash = try p.string()
             case .value: value = try p.value()
             default: try p.skip()
@@ -270,6 +258,23 @@ extension JSONParser {
         return true
     }
 
+    /// Reads an object member by member: `each` gets every key and must consume its value.
+    /// With `after`, the object is open and its first member already read.
+    @inline(__always)
+    mutating func members(after: Bool = false, _ each: (ExchangeScanner.Key, inout JSONParser) throws(FastPathMiss) -> Void) throws(FastPathMiss) {
+        if !after { try open(UInt8(ascii: "{")) }
+        var first = !after
+        while try more(UInt8(ascii: "}"), &first) { try each(try key(), &self) }
+    }
+
+    /// Reads an array element by element: `each` must consume one element.
+    @inline(__always)
+    mutating func elements(_ each: (inout JSONParser) throws(FastPathMiss) -> Void) throws(FastPathMiss) {
+        try open(UInt8(ascii: "["))
+        var first = true
+        while try more(UInt8(ascii: "]"), &first) { try each(&self) }
+    }
+
     /// A member name (with no escapes) and its colon.
     mutating func key() throws(FastPathMiss) -> ExchangeScanner.Key {
         skipWS()
@@ -336,14 +341,12 @@ extension JSONParser {
     /// `[[name, value], …]`.
     mutating func headers() throws(FastPathMiss) -> [Header] {
         var out: [Header] = []
-        try open(UInt8(ascii: "["))
-        var f6 = true
-        while try more(UInt8(ascii: "]"), &f6) {
-            try open(UInt8(ascii: "["))
-            let n = try string()
-            try open(UInt8(ascii: ","))
-            let v = try string()
-            try open(UInt8(ascii: "]"))
+        try elements { p throws(FastPathMiss) in
+            try p.open(UInt8(ascii: "["))
+            let n = try p.string()
+            try p.open(UInt8(ascii: ","))
+            let v = try p.string()
+            try p.open(UInt8(ascii: "]"))
             out.append(Header(n, v))
         }
         return out
@@ -353,14 +356,12 @@ extension JSONParser {
     mutating func chunks() throws(FastPathMiss) -> [Chunk] {
         var out: [Chunk] = []
         out.reserveCapacity(64)
-        try open(UInt8(ascii: "["))
-        var f7 = true
-        while try more(UInt8(ascii: "]"), &f7) {
-            try open(UInt8(ascii: "["))
-            let l = try int64()
-            try open(UInt8(ascii: ","))
-            let t = try int64()
-            try open(UInt8(ascii: "]"))
+        try elements { p throws(FastPathMiss) in
+            try p.open(UInt8(ascii: "["))
+            let l = try p.int64()
+            try p.open(UInt8(ascii: ","))
+            let t = try p.int64()
+            try p.open(UInt8(ascii: "]"))
             out.append(Chunk(length: Int(l), tNs: t))
         }
         return out
@@ -369,62 +370,52 @@ extension JSONParser {
     /// The facts object.
     mutating func facts() throws(FastPathMiss) -> ExchangeFacts {
         var f = ExchangeFacts()
-        try open(UInt8(ascii: "{"))
-        var f8 = true
-        while try more(UInt8(ascii: "}"), &f8) {
-            switch try key() {
+        try members { k, p throws(FastPathMiss) in
+            switch k {
             case .dialect:
-                guard let d = Dialect(rawValue: try string()) else { throw FastPathMiss() }
+                guard let d = Dialect(rawValue: try p.string()) else { throw FastPathMiss() }
                 f.dialect = d
-            case .model: f.model = try string()
-            case .stream: f.stream = try bool()
-            case .ttftNs: f.ttftNs = try int64()
-            case .ttfoNs: f.ttfoNs = try int64()
+            case .model: f.model = try p.string()
+            case .stream: f.stream = try p.bool()
+            case .ttftNs: f.ttftNs = try p.int64()
+            case .ttfoNs: f.ttfoNs = try p.int64()
             case .tokenNs:
                 var t: [Int64] = []
                 t.reserveCapacity(64)
-                try open(UInt8(ascii: "["))
-                var f9 = true
-                while try more(UInt8(ascii: "]"), &f9) { t.append(try int64()) }
+                try p.elements { p throws(FastPathMiss) in t.append(try p.int64()) }
                 f.tokenNs = t
             case .usage:
                 var u = Usage(input: 0, output: 0, cached: 0, reasoning: 0)
-                try open(UInt8(ascii: "{"))
-                var f10 = true
-                while try more(UInt8(ascii: "}"), &f10) {
-                    switch try key() {
-                    case .input: u.input = Int(try int64())
-                    case .output: u.output = Int(try int64())
-                    case .cached: u.cached = Int(try int64())
-                    case .reasoning: u.reasoning = Int(try int64())
-                    default: try skip()
+                try p.members { k, p throws(FastPathMiss) in
+                    switch k {
+                    case .input: u.input = Int(try p.int64())
+                    case .output: u.output = Int(try p.int64())
+                    case .cached: u.cached = Int(try p.int64())
+                    case .reasoning: u.reasoning = Int(try p.int64())
+                    default: try p.skip()
                     }
                 }
                 f.usage = u
-            case .usageCounted: f.usageCounted = try bool()
+            case .usageCounted: f.usageCounted = try p.bool()
             case .toolCalls:
                 var calls: [ToolCall] = []
-                try open(UInt8(ascii: "["))
-                var f11 = true
-                while try more(UInt8(ascii: "]"), &f11) {
+                try p.elements { p throws(FastPathMiss) in
                     var id: String?, name = "", arguments = ""
-                    try open(UInt8(ascii: "{"))
-                    var f12 = true
-                    while try more(UInt8(ascii: "}"), &f12) {
-                        switch try key() {
-                        case .id: id = try string()
-                        case .name: name = try string()
-                        case .arguments: arguments = try string()
-                        default: try skip()
+                    try p.members { k, p throws(FastPathMiss) in
+                        switch k {
+                        case .id: id = try p.string()
+                        case .name: name = try p.string()
+                        case .arguments: arguments = try p.string()
+                        default: try p.skip()
                         }
                     }
                     calls.append(ToolCall(id: id, name: name, arguments: arguments))
                 }
                 f.toolCalls = calls
-            case .finishReason: f.finishReason = try string()
-            case .outputText: f.outputText = try string()
-            case .mcp: f.mcp = MCPFacts(json: try value())
-            default: try skip()
+            case .finishReason: f.finishReason = try p.string()
+            case .outputText: f.outputText = try p.string()
+            case .mcp: f.mcp = MCPFacts(json: try p.value())
+            default: try p.skip()
             }
         }
         return f

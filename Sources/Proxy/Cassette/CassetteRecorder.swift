@@ -159,7 +159,7 @@ public final class CassetteRecorder: Sendable {
             // every field, and that was a fifth of this thread's time on small requests.
             for i in batch.indices {
                 prepare?(&batch[i])
-                enc.append(consuming: Record.take(&batch[i]))
+                enc.append(Record.take(&batch[i]))
                 if enc.pending.count >= 4 << 20 { writeBlocks(enc, endFrame: false) }
             }
             writeBlocks(enc, endFrame: endFrame)
