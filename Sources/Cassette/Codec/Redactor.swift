@@ -17,7 +17,10 @@ public struct Redactor: Sendable {
     public static let defaultQueryParams: Set<String> = ["key", "api_key", "apikey", "access_token", "token"]
 
     /// Header names to redact, lowercase.
-    public var headers: Set<String>
+    public var headers: Set<String> {
+        // Kept lowercase, so that a lowercase header name is one set lookup.
+        didSet { if headers.contains(where: Self.hasUppercase) { headers = Set(headers.map { $0.lowercased() }) } }
+    }
     /// Query parameter names to redact, lowercase.
     public var queryParams: Set<String>
     /// JSON paths into request and response bodies to redact.
@@ -96,14 +99,27 @@ public struct Redactor: Sendable {
     var hasTextRules: Bool { secretKeyHeuristic || !patterns.isEmpty }
 
     func redactHeaders(_ hs: [Header]) -> [Header] {
-        hs.map { h in
-            if headers.contains(where: { Header.sameName($0, h.name) }) { return Header(h.name, Self.placeholder) }
-            return hasTextRules ? Header(h.name, redactText(h.value)) : h
+        var out = hs
+        let text = hasTextRules
+        for k in hs.indices {
+            if isRedactedHeader(hs[k].name) {
+                out[k].value = Self.placeholder
+            } else if text, let v = redactedText(hs[k].value) {
+                out[k].value = v
+            }
         }
+        return out
     }
 
+    /// Whether a header named `name` (any ASCII case) is one of ``headers``, which are lowercase.
+    func isRedactedHeader(_ name: String) -> Bool {
+        headers.contains(Self.hasUppercase(name) ? name.lowercased() : name)
+    }
+
+    static func hasUppercase(_ s: String) -> Bool { s.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } }
+
     func redactURL(_ url: String) -> String {
-        guard let q = url.firstIndex(of: "?") else { return redactText(url) }
+        guard let q = url.utf8.firstIndex(of: UInt8(ascii: "?")) else { return redactText(url) }
         let path = url[..<q]
         let params = url[url.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { p -> String in
             let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -38,6 +38,18 @@ extension JSON {
         if p.i != p.end { throw p.error("unexpected trailing data") }
         return v
     }
+
+    /// Parses one JSON value and tells whether ``serialized(sortedKeys:)`` gives back exactly
+    /// these bytes: no whitespace outside strings, no duplicate keys, valid UTF-8, and only the
+    /// escapes the serializer writes. Noted while parsing, so checking costs no second pass.
+    static func parseNotingLayout(buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> (value: JSON, compact: Bool) {
+        var p = JSONParser(buffer, notingLayout: true)
+        p.skipWS()
+        let v = try p.parseValue(depth: 0)
+        p.skipWS()
+        if p.i != p.end { throw p.error("unexpected trailing data") }
+        return (v, p.exact)
+    }
 }
 
 /// A recursive-descent parser over raw bytes.
@@ -53,9 +65,13 @@ struct JSONParser {
     var keyPrints: JSONParserStack<UInt64>
     /// Where strings with escapes are decoded before they become strings.
     var scratch: [UInt8] = []
+    /// Whether everything read so far is exactly what the serializer writes for it (see
+    /// ``JSON/parseNotingLayout(buffer:)``); false from the start when nobody asked.
+    var exact: Bool
     static let maxDepth = 512
 
-    init(_ buf: UnsafeRawBufferPointer) {
+    init(_ buf: UnsafeRawBufferPointer, notingLayout: Bool = false) {
+        exact = notingLayout
         base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self)
         end = buf.count
         let capacity = end > 64 ? 32 : 0
@@ -71,7 +87,7 @@ struct JSONParser {
     @inline(__always) mutating func skipWS() {
         while i < end {
             let c = byte(i)
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { break }
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1; exact = false } else { break }
         }
     }
 
@@ -115,6 +131,7 @@ struct JSONParser {
             skipWS()
             let v = try parseValue(depth: depth)
             if let dup = duplicateKey(k, print, from: keyBase) {
+                exact = false  // The serializer writes the key once.
                 valueStack[valueBase + dup - keyBase] = v
             } else {
                 keyStack.push(k); keyPrints.push(print); valueStack.push(v)

@@ -9,7 +9,7 @@ extension JSONParser {
         guard i < end else { throw error("unterminated string") }
         let c = byte(i)
         if c == UInt8(ascii: "\"") {
-            let s = String(decoding: UnsafeBufferPointer(start: base! + start, count: i - start), as: UTF8.self)
+            let s = makeString(UnsafeBufferPointer(start: base! + start, count: i - start))
             i += 1
             return s
         }
@@ -23,38 +23,54 @@ extension JSONParser {
         }
         i = r.next
         if let reason = r.failure { throw error(reason) }
+        if !r.canonical { exact = false }
         i += 1  // closing quote
-        return scratch.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<r.written]), as: UTF8.self) }
+        return scratch.withUnsafeBufferPointer { makeString(UnsafeBufferPointer(rebasing: $0[..<r.written])) }
+    }
+
+    /// A string from UTF-8 bytes. Invalid sequences become U+FFFD (and the text is then not
+    /// exact); while the text is exact so far, validation says whether that happened.
+    @inline(__always) mutating func makeString(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        if exact, let p = b.baseAddress, !JSONScan.isValidUTF8(p, b.count) { exact = false }
+        return String(decoding: b, as: UTF8.self)
     }
 
     /// Decodes a string from its first backslash at `from` up to its closing quote, appending to
     /// `d` after `written` bytes. Returns where it stopped (the closing quote, or the offending
-    /// byte with the reason) and the bytes written. Unpaired surrogates become U+FFFD.
+    /// byte with the reason), the bytes written, and whether every escape was the one the
+    /// serializer writes (`\"`, `\\`, `\n`, `\r`, `\t`, and `\u00xx` in lowercase for the
+    /// other control bytes). Unpaired surrogates become U+FFFD.
     static func decodeEscaped(_ s: UnsafePointer<UInt8>, from: Int, end: Int, into d: UnsafeMutablePointer<UInt8>,
-                              written: Int) -> (next: Int, written: Int, failure: String?) {
+                              written: Int) -> (next: Int, written: Int, failure: String?, canonical: Bool) {
         var r = from, w = written
+        var canonical = true
         while true {
             // s[r] is a backslash here.
             r += 1
-            guard r < end else { return (r, w, "unterminated escape") }
+            guard r < end else { return (r, w, "unterminated escape", false) }
             let e = s[r]
             r += 1
             switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): d[w] = e; w += 1
-            case UInt8(ascii: "b"): d[w] = 0x08; w += 1
-            case UInt8(ascii: "f"): d[w] = 0x0C; w += 1
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): d[w] = e; w += 1
+            case UInt8(ascii: "/"): d[w] = e; w += 1; canonical = false
+            case UInt8(ascii: "b"): d[w] = 0x08; w += 1; canonical = false
+            case UInt8(ascii: "f"): d[w] = 0x0C; w += 1; canonical = false
             case UInt8(ascii: "n"): d[w] = 0x0A; w += 1
             case UInt8(ascii: "r"): d[w] = 0x0D; w += 1
             case UInt8(ascii: "t"): d[w] = 0x09; w += 1
             case UInt8(ascii: "u"):
-                if let bad = checkHex4(s, r, end) { return bad == end ? (r, w, "truncated \\u escape") : (bad, w, "invalid \\u escape") }
+                if let bad = checkHex4(s, r, end) { return bad == end ? (r, w, "truncated \\u escape", false) : (bad, w, "invalid \\u escape", false) }
                 var scalar = hex4(s + r)
+                // The serializer writes \u00xx (lowercase) only for control bytes without a short escape.
+                if scalar >= 0x20 || scalar == 0x09 || scalar == 0x0A || scalar == 0x0D || s[r + 3] < UInt8(ascii: "a") && s[r + 3] > UInt8(ascii: "9") {
+                    canonical = false
+                }
                 r += 4
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     // High surrogate: expect a low one.
                     if r + 1 < end, s[r] == UInt8(ascii: "\\"), s[r + 1] == UInt8(ascii: "u") {
                         if let bad = checkHex4(s, r + 2, end) {
-                            return bad == end ? (r + 2, w, "truncated \\u escape") : (bad, w, "invalid \\u escape")
+                            return bad == end ? (r + 2, w, "truncated \\u escape", false) : (bad, w, "invalid \\u escape", false)
                         }
                         let low = hex4(s + r + 2)
                         r += 6
@@ -72,13 +88,13 @@ extension JSONParser {
                 }
                 w += writeUTF8(scalar, d + w)
             default:
-                return (r - 1, w, "invalid escape")
+                return (r - 1, w, "invalid escape", false)
             }
             JSONScan.copyPlain(s, &r, end, d, &w)  // w <= r - start: d's room of end - start suffices.
-            guard r < end else { return (r, w, "unterminated string") }
+            guard r < end else { return (r, w, "unterminated string", false) }
             let c = s[r]
-            if c == UInt8(ascii: "\"") { return (r, w, nil) }
-            if c < 0x20 { return (r, w, "control character in string") }
+            if c == UInt8(ascii: "\"") { return (r, w, nil, canonical) }
+            if c < 0x20 { return (r, w, "control character in string", false) }
         }
     }
 

@@ -88,4 +88,36 @@ enum JSONScan {
         }
         while r < end, w < limit, !isSpecial(s[r]) { d[w] = s[r]; r += 1; w += 1 }
     }
+
+    /// Whether `p[0..<n]` is well-formed UTF-8 (no overlong forms, surrogates or scalars past
+    /// U+10FFFF): exactly the bytes `String(decoding:as:)` keeps without repair. ASCII is
+    /// checked eight bytes at a time.
+    static func isValidUTF8(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i < n {
+            if i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & highs == 0 { i += 8; continue }
+            let c = p[i]
+            if c < 0x80 { i += 1; continue }
+            @inline(__always) func cont(_ k: Int) -> Bool { k < n && p[k] & 0xC0 == 0x80 }
+            switch c {
+            case 0xC2...0xDF:
+                guard cont(i + 1) else { return false }
+                i += 2
+            case 0xE0...0xEF:
+                guard cont(i + 1), cont(i + 2) else { return false }
+                let c1 = p[i + 1]
+                if c == 0xE0 && c1 < 0xA0 || c == 0xED && c1 >= 0xA0 { return false }  // Overlong; surrogate.
+                i += 3
+            case 0xF0...0xF4:
+                guard cont(i + 1), cont(i + 2), cont(i + 3) else { return false }
+                let c1 = p[i + 1]
+                if c == 0xF0 && c1 < 0x90 || c == 0xF4 && c1 >= 0x90 { return false }  // Overlong; past U+10FFFF.
+                i += 4
+            default:
+                return false
+            }
+        }
+        return true
+    }
 }

@@ -16,10 +16,16 @@ public enum Body: Sendable, Equatable {
     public init(bytes: [UInt8], preferJSON: Bool = true) {
         if bytes.isEmpty { self = .none; return }
         if preferJSON, let first = bytes.first(where: { $0 > 0x20 }), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
-            if let v = try? JSON.parse(bytes) {
-                if v.serialized() == bytes { self = .json(v, .compact); return }
-                if Array(v.prettyText().utf8) == bytes { self = .json(v, .indent2); return }
-                if Array((v.prettyText() + "\n").utf8) == bytes { self = .json(v, .indent2Newline); return }
+            // The parser notes whether the compact form gives these bytes back; only other
+            // layouts are tried by serializing.
+            let parsed: (value: JSON, compact: Bool)? = bytes.withUnsafeBytes { b in
+                do { return try JSON.parseNotingLayout(buffer: b) } catch { return nil }
+            }
+            if let (v, compact) = parsed {
+                if compact { self = .json(v, .compact); return }
+                let pretty = Array(v.prettyText().utf8)
+                if pretty == bytes { self = .json(v, .indent2); return }
+                if pretty.count + 1 == bytes.count, bytes.last == 0x0A, bytes.starts(with: pretty) { self = .json(v, .indent2Newline); return }
             }
         }
         if let s = String(validating: bytes, as: UTF8.self) { self = .text(s) } else { self = .binary(bytes) }

@@ -13,13 +13,20 @@ struct BenchCassette: AsyncParsableCommand {
     @Option(help: "Turns per session.") var turns: Int = 12
     @Option(help: "Repetitions; the best is reported.") var repeats: Int = 3
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: "Repeat only this side ('writer' or 'reader'; the other runs once), for profiling one of them.")
+    @Option(help: "Repeat only this side ('writer', 'reader' or 'recorder'; the others run once), for profiling one of them.")
     var only: String?
+    @Option(help: "Small non-streamed exchanges for the recorder figure (the requests/s case of 'bench proxy').")
+    var small: Int = 20_000
 
     func run() async throws {
         guard sessions > 0, turns > 0, repeats > 0 else { throw CLIError.input("--sessions, --turns and --repeats must be positive") }
-        if let only, only != "writer", only != "reader" { throw CLIError.input("--only must be 'writer' or 'reader', not '\(only)'") }
-        let writeRepeats = only == "reader" ? 1 : repeats, readRepeats = only == "writer" ? 1 : repeats
+        guard small > 0 else { throw CLIError.input("--small must be positive") }
+        if let only, !["writer", "reader", "recorder"].contains(only) {
+            throw CLIError.input("--only must be 'writer', 'reader' or 'recorder', not '\(only)'")
+        }
+        let writeRepeats = only == nil || only == "writer" ? repeats : 1
+        let readRepeats = only == nil || only == "reader" ? repeats : 1
+        let recorderRepeats = only == nil || only == "recorder" ? repeats : 1
         #if DEBUG
         CLI.warn("this is a debug build; benchmark figures are only meaningful with 'swift build -c release'")
         #endif
@@ -86,6 +93,7 @@ struct BenchCassette: AsyncParsableCommand {
             bestSplit = min(bestSplit, Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9)
         }
         guard exchanges == records.count else { throw CLIError.input("the reader returned \(exchanges) of \(records.count) exchanges") }
+        let recorderNs = try recorderCost(repeats: recorderRepeats)
 
         // Reference: the same raw JSON Lines through the lz4 CLI (default level, with content checksum).
         let rawLines = try rawJSONLines(file)
@@ -106,6 +114,7 @@ struct BenchCassette: AsyncParsableCommand {
             o["lz4_cli_ratio"] = .double((Double(rawLines.count) / Double(cli.bytes) * 100).rounded() / 100)
             o["size_vs_lz4_cli"] = .double((Double(file.count) / Double(cli.bytes) * 100).rounded() / 100)
         }
+        o["recorder_small_us_per_exchange"] = .double((recorderNs / 10).rounded() / 100)
         if json { print(JSON.object(o).prettyText()); return }
         print("tapedeck bench cassette: \(records.count) exchanges (\(lines) logical records), \(String(format: "%.1f", mb)) MB of raw JSON Lines")
         print(String(format: "  writer (redact+dedup+encode+LZ4)   %8.0f MB/s", mb / bestWrite))
@@ -114,6 +123,7 @@ struct BenchCassette: AsyncParsableCommand {
         if direct < exchanges { print("  (\(exchanges - direct) of \(exchanges) exchanges took the JSON-tree path)") }
         print(String(format: "  reader, frames only                %8.0f MB/s", mb / bestSplit))
         print(String(format: "  compression ratio                  %8.2fx  (%.2f MB on disk)", Double(raw) / Double(file.count), Double(file.count) / 1e6))
+        print(String(format: "  recorder, small exchanges          %8.2f us each (analysis+link+redact+dedup+encode+LZ4)", recorderNs / 1000))
         if let cli {
             print(String(format: "  lz4 CLI on the same raw JSONL      %8.0f MB/s, ratio %.2fx (process start included)",
                          Double(rawLines.count) / 1e6 / cli.seconds, Double(rawLines.count) / Double(cli.bytes)))
@@ -121,6 +131,47 @@ struct BenchCassette: AsyncParsableCommand {
         } else {
             print("  lz4 CLI not found: install the 'lz4' package for the reference figures")
         }
+    }
+
+    /// The recorder's work per exchange on the small non-streamed exchange of `bench proxy`'s
+    /// requests/s run, as the forwarder hands it over (raw bytes, wire headers, one chunk):
+    /// analysis, trajectory linking, metrics, redaction, dedup, encoding and LZ4, flushed every
+    /// 16 exchanges. Nanoseconds per exchange, best of `repeats`.
+    func recorderCost(repeats: Int) throws -> Double {
+        let req = Array(#"{"model":"bench","stream":true,"messages":[{"role":"user","content":"go"}]}"#.utf8)
+        let resp = Array(#"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]}],"model":"bench","usage":{"prompt_tokens":3,"total_tokens":3}}"#.utf8)
+        var template = Exchange(id: "x", startUnixNs: 1_795_000_000_000_000_000, startMonoNs: 0,
+                                request: RequestRecord(method: "POST", url: "/v1/small",
+                                                       headers: [Header("host", "127.0.0.1:8080"), Header("content-type", "application/json"),
+                                                                 Header("authorization", "Bearer sk-bench-not-a-real-key-000000000000"),
+                                                                 Header("content-length", String(req.count))],
+                                                       body: .binary(req)))
+        template.timing = Timing(sentNs: 20_000, headNs: 90_000, endNs: 95_000)
+        template.upstream = "http://127.0.0.1:9000/v1/small"
+        template.response = ResponseRecord(status: 200, headers: [Header("content-type", "application/json"), Header("content-length", String(resp.count))],
+                                           body: .binary(resp), chunks: [Chunk(length: resp.count, tNs: 90_000)], encoding: nil)
+        template.outcome = .complete
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let pipeline = RecordingPipeline(metrics: ProxyMetrics(recorder: nil))
+            let enc = CassetteEncoder()
+            enc.append(.header(CassetteWriting.newHeader(meta: ["bench": true])))
+            var bytes = enc.flush().count
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for k in 0..<small {
+                var ex = template
+                ex.id = "x\(k)"
+                ex.startMonoNs = Int64(k) * 100_000
+                var r = Record.exchange(ex)
+                pipeline.prepare(&r)
+                enc.append(r)
+                if k % 16 == 15 { bytes += enc.flush().count }
+            }
+            bytes += enc.flush(endFrame: true).count
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(small))
+            guard bytes > 0 else { throw CLIError.input("the recorder wrote nothing") }
+        }
+        return best
     }
 
     func rawJSONLines(_ file: [UInt8]) throws -> [UInt8] {
