@@ -90,6 +90,57 @@ import Testing
         }
     }
 
+    /// Random documents mixing the serializer's own form with every way of departing from it
+    /// (whitespace, other escapes, duplicate keys, invalid UTF-8): the flag the parser notes
+    /// must say exactly whether serializing gives the same bytes back.
+    @Test func compactFlagIsExactlyTheRoundTrip() throws {
+        var rng = SplitMix64(seed: 21)
+        let strings: [[UInt8]] = [
+            Array(#""plain""#.utf8), Array(#""q\"b\\n\n\r\t""#.utf8), Array(#""c\u0001\u001f""#.utf8),
+            Array(#""C\u001F""#.utf8), Array(#""s\/""#.utf8), Array(#""b\b""#.utf8), Array(#""f\f""#.utf8),
+            Array(#""e\u00e9""#.utf8), Array(#""n\u000a""#.utf8), Array(#""t\u0009""#.utf8), Array(#""x\u0008""#.utf8),
+            Array("\"é😀\"".utf8), [0x22, 0xFF, 0x22], [0x22, 0xF0, 0x9F, 0x98, 0x61, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+            [0x22, 0xE0, 0x80, 0x80, 0x22], [0x22, 0xC3, 0x22], Array(#""\ud83d\ude00""#.utf8), Array(#""""#.utf8),
+        ]
+        let scalars: [String] = ["1", "-0", "2.50", "1e5", "true", "false", "null"]
+        func value(_ depth: Int) -> [UInt8] {
+            let ws: [UInt8] = rng.next() % 12 == 0 ? [[0x20], [0x0A], [0x09], [0x0D]][Int(rng.next() % 4)] : []
+            switch depth > 2 ? rng.next() % 2 : rng.next() % 4 {
+            case 0: return ws + strings[Int(rng.next() % UInt64(strings.count))]
+            case 1: return ws + Array(scalars[Int(rng.next() % UInt64(scalars.count))].utf8)
+            case 2:
+                let n = Int(rng.next() % 4)
+                return ws + [0x5B] + (0..<n).map { _ in value(depth + 1) }.joined(separator: [0x2C]) + [0x5D]
+            default:
+                let n = Int(rng.next() % 4)
+                let keys = ["a", "b", "c"]
+                let members = (0..<n).map { _ in Array("\"\(keys[Int(rng.next() % 3)])\":".utf8) + value(depth + 1) }
+                return ws + [0x7B] + members.joined(separator: [0x2C]) + [0x7D]
+            }
+        }
+        var compact = 0, other = 0
+        for _ in 0..<20_000 {
+            let bytes = value(0)
+            let parsed: (value: JSON, compact: Bool)? = bytes.withUnsafeBytes { b in
+                do { return try JSON.parseNotingLayout(buffer: b) } catch { return nil }
+            }
+            guard let (v, flag) = parsed else { continue }
+            let roundTrips = v.serialized() == bytes
+            #expect(flag == roundTrips, "\(String(decoding: bytes, as: UTF8.self))")
+            if roundTrips { compact += 1 } else { other += 1 }
+        }
+        #expect(compact > 1000 && other > 1000, "both kinds are exercised: \(compact) compact, \(other) other")
+    }
+
+    @Test func utf8CheckMatchesTheStandardLibrary() {
+        var rng = SplitMix64(seed: 22)
+        for _ in 0..<20_000 {
+            let bytes = Self.randomBytes(&rng) + (0..<Int(rng.next() % 4)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let ours = bytes.withUnsafeBufferPointer { b in b.baseAddress.map { JSONScan.isValidUTF8($0, b.count) } ?? true }
+            #expect(ours == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+        }
+    }
+
     @Test func parserMatchesTheReference() throws {
         var rng = SplitMix64(seed: 13)
         for _ in 0..<5000 {
