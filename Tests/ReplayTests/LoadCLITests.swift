@@ -80,7 +80,8 @@ import TestSupport
                              (["bench", "load", "--streams", "none"], "--streams must list positive counts"),
                              (["bench", "sweep-check"], "give at least one cassette"),
                              (["bench", "proxy", "--rounds", "0"], "--rounds"),
-                             (["bench", "cassette", "--only", "both"], "--only must be 'writer', 'reader' or 'recorder'")] {
+                             (["bench", "cassette", "--only", "both"], "--only must be 'writer', 'reader' or 'recorder'"),
+                             (["bench", "cassette", "--small", "0"], "--small must be positive")] {
             let r = try tapedeck(args, timeout: 60)
             #expect(r.code == 2, "\(args): exit \(r.code): \(r.stderr)")
             let errors = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("tapedeck: warning:") }

@@ -19,8 +19,9 @@ struct BenchCassette: AsyncParsableCommand {
     var small: Int = 20_000
 
     func run() async throws {
-        guard sessions > 0, turns > 0, repeats > 0 else { throw CLIError.input("--sessions, --turns and --repeats must be positive") }
-        guard small > 0 else { throw CLIError.input("--small must be positive") }
+        guard sessions > 0, turns > 0, repeats > 0, small > 0 else {
+            throw CLIError.input("--sessions, --turns, --repeats and --small must be positive")
+        }
         if let only, !["writer", "reader", "recorder"].contains(only) {
             throw CLIError.input("--only must be 'writer', 'reader' or 'recorder', not '\(only)'")
         }
@@ -138,8 +139,8 @@ struct BenchCassette: AsyncParsableCommand {
     /// analysis, trajectory linking, metrics, redaction, dedup, encoding and LZ4, flushed every
     /// 16 exchanges. Nanoseconds per exchange, best of `repeats`.
     func recorderCost(repeats: Int) throws -> Double {
-        let req = Array(#"{"model":"bench","stream":true,"messages":[{"role":"user","content":"go"}]}"#.utf8)
-        let resp = Array(#"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]}],"model":"bench","usage":{"prompt_tokens":3,"total_tokens":3}}"#.utf8)
+        let req = Array(BenchProxy.LoadHandler.requestBody.utf8)
+        let resp = Array(BenchProxy.Upstream.small.utf8)
         var template = Exchange(id: "x", startUnixNs: 1_795_000_000_000_000_000, startMonoNs: 0,
                                 request: RequestRecord(method: "POST", url: "/v1/small",
                                                        headers: [Header("host", "127.0.0.1:8080"), Header("content-type", "application/json"),

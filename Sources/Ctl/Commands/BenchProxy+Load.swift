@@ -46,6 +46,9 @@ extension BenchProxy {
         var local: [Int64] = []
         var stopped = false
 
+        /// The body every request carries.
+        static let requestBody = #"{"model":"bench","stream":true,"messages":[{"role":"user","content":"go"}]}"#
+
         init(path: String, hostHeader: String, collector: Collector, sample: Bool, loop: Bool) {
             self.path = path; self.hostHeader = hostHeader; self.collector = collector; self.sample = sample; self.loop = loop
         }
@@ -60,7 +63,7 @@ extension BenchProxy {
             h.add(name: "host", value: hostHeader)
             h.add(name: "content-type", value: "application/json")
             h.add(name: "authorization", value: "Bearer sk-bench-not-a-real-key-000000000000")
-            let body = ByteBuffer(string: #"{"model":"bench","stream":true,"messages":[{"role":"user","content":"go"}]}"#)
+            let body = ByteBuffer(string: Self.requestBody)
             h.add(name: "content-length", value: String(body.readableBytes))
             context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: h))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
