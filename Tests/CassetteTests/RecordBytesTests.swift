@@ -53,4 +53,36 @@ import Testing
         #expect(!refs.isEmpty)
         #expect(direct(ex, (stored, refs)) == tree(ex, (stored, refs)))
     }
+
+    /// A compact JSON response body keeps the bytes it came from, and the writer copies them:
+    /// the record must be byte for byte the tree form, and a body changed afterwards (by
+    /// redaction here) must be written from its new value, never from the old bytes.
+    @Test func compactResponseBytesAreCopiedOnlyWhileTheBodyIsUnchanged() throws {
+        let raw = Array(#"{"id":"r1","api_key":"hunter2-secret","usage":{"prompt_tokens":3},"data":[1.50,"\u0001"]}"#.utf8)
+        var ex = Exchange(id: "x", startUnixNs: 1, startMonoNs: 1, request: RequestRecord(method: "POST", url: "/v1/embeddings"))
+        var r = ResponseRecord(status: 200, chunks: [Chunk(length: raw.count, tNs: 9)])
+        r.setBody(bytes: raw)
+        guard case .json(_, .compact) = r.body else { Issue.record("the body is not compact JSON: \(r.body)"); return }
+        #expect(r.compactBytes.bytes == raw)
+        ex.response = r
+        #expect(direct(ex) == tree(ex))
+        #expect(direct(ex).contains(String(decoding: raw, as: UTF8.self)))
+
+        var redactor = Redactor()
+        try redactor.add(jsonPaths: ["api_key"])
+        redactor.redact(&ex)
+        #expect(ex.response?.compactBytes.bytes == nil)
+        #expect(direct(ex) == tree(ex))
+        #expect(!direct(ex).contains("hunter2-secret"))
+
+        // A body that is not exactly compact keeps nothing.
+        var pretty = ResponseRecord(status: 200)
+        pretty.setBody(bytes: Array("{ \"a\": 1 }".utf8))
+        #expect(pretty.compactBytes.bytes == nil)
+        // The cache is not part of the value.
+        var plain = ResponseRecord(status: 200, chunks: [Chunk(length: raw.count, tNs: 9)])
+        plain.body = r.body
+        #expect(plain == r)
+    }
 }
+

@@ -93,5 +93,15 @@ import Testing
         }
         // The plain shapes are read directly.
         #expect(viaRecords(cassette([lines[0], lines[1], lines[7], lines[10]])).direct == 3)
+        // One decoder over all the lines that are JSON: its parser, reused from line to line,
+        // must carry nothing over from a line it gave up on part-way.
+        let valid = lines.filter { viaTree(cassette([$0])).error == nil }
+        #expect(valid.count > 10)
+        let all = cassette(valid + [lines[0], lines[1], lines[0]])
+        let fast = viaRecords(all), tree = viaTree(all)
+        #expect(fast.error?.description == tree.error?.description)
+        #expect(fast.results.count == tree.results.count)
+        #expect(fast.results.map { try? $0.get() } == tree.results.map { try? $0.get() })
+        #expect(fast.results.map { (try? $0.get()) == nil } == tree.results.map { (try? $0.get()) == nil })
     }
 }

@@ -37,8 +37,10 @@ public final class CassetteDecoder {
     let frames = LZ4FrameDecoder()
     var magic: [UInt8] = []
     var carry: [UInt8] = []
-    var blobs: [String: JSON] = [:]
+    var blobs: [BlobName: JSON] = [:]
     var lists = ContentDedup.ListTable()
+    /// The fast path's parser, reused from line to line.
+    var scanner = JSONParser(UnsafeRawBufferPointer(start: nil, count: 0))
     var currentFrame = -1
     /// Keeps the raw content of the frame being read when it is not ended yet (for tail repair).
     public var keepOpenFrameContent = false
@@ -53,7 +55,7 @@ public final class CassetteDecoder {
     /// The header, once seen.
     public private(set) var header: CassetteHeader?
     /// Blob names seen.
-    public var blobNames: Dictionary<String, JSON>.Keys { blobs.keys }
+    public var blobNames: [String] { blobs.keys.map(\.text) }
     /// Frames begun.
     public private(set) var frameCount = 0
     /// Whether the input ended inside a frame that has no end mark (a writer still open or killed),
@@ -83,11 +85,11 @@ public final class CassetteDecoder {
         try feedContent(bytes) { line, frameOffset in
             // The writer puts the type first; other lines go straight to the tree path.
             if header != nil {
-                if Self.begins(line, Self.exchangePrefix), let ex = try? ExchangeScanner.decode(line, blobs: blobs, lists: &lists) {
+                if Self.begins(line, Self.exchangePrefix), let ex = try? ExchangeScanner.decode(line, parser: &scanner, blobs: blobs, lists: &lists) {
                     directExchanges += 1
                     return try onRecord(RecordLine(result: .success(.exchange(ex)), number: lineCount, frameOffset: frameOffset))
                 }
-                if Self.begins(line, Self.blobPrefix), (try? ExchangeScanner.absorbBlob(line, into: &blobs)) != nil { return }
+                if Self.begins(line, Self.blobPrefix), (try? ExchangeScanner.absorbBlob(line, parser: &scanner, into: &blobs)) != nil { return }
             }
             try handle(try parseLine(line), frameOffset: frameOffset) { l in
                 let r = Result { () throws(CassetteError) -> Record in try Record(json: l.json) }
@@ -181,7 +183,7 @@ public final class CassetteDecoder {
         }
         if type == "blob" {
             let b = try Blob(json: json)
-            blobs[b.hash] = b.value
+            blobs[BlobName(b.hash)] = b.value
             if mode == .expanded { return }
         }
         var out = json

@@ -85,19 +85,19 @@ public enum ContentDedup {
 
     /// The decoder's memory of entry lists: each list as its base list plus the entries it added.
     public struct ListTable: Sendable {
-        var nodes: [String: (base: String, add: [String])] = [:]
+        var nodes: [BlobName: (base: BlobName, add: [BlobName])] = [:]
         /// The entries of lists registered lately (at most ``recentLimit``; then it starts over).
-        var recentItems: [String: [JSON]] = [:]
+        var recentItems: [BlobName: [JSON]] = [:]
         static let recentLimit = 1024
         /// An empty table.
         public init() {}
 
         /// The element names of the list `id`.
-        func elements(_ id: String) throws(CassetteError) -> [String] {
-            var chainParts: [[String]] = []
+        func elements(_ id: BlobName) throws(CassetteError) -> [BlobName] {
+            var chainParts: [[BlobName]] = []
             var cur = id
-            while !cur.isEmpty {
-                guard let n = nodes[cur] else { throw .schema("body_refs names an entry list \(cur) that no earlier request stored") }
+            while !cur.text.isEmpty {
+                guard let n = nodes[cur] else { throw .schema("body_refs names an entry list \(cur.text) that no earlier request stored") }
                 chainParts.append(n.add)
                 cur = n.base
             }
@@ -106,7 +106,7 @@ public enum ContentDedup {
 
         /// Records a list given as `base` + `add` and returns its entries, looked up in `table`.
         /// The entries of recent lists are kept, so a list that extends one costs only its new entries.
-        mutating func register(base: String, add: [String], table: [String: JSON]) throws(CassetteError) -> [JSON] {
+        mutating func register(base: BlobName, add: [BlobName], table: [BlobName: JSON]) throws(CassetteError) -> [JSON] {
             var items: [JSON] = []
             // The base's entries are taken out, not copied: a conversation extends its last
             // list once, so appending to the same storage is linear over the conversation.
@@ -115,47 +115,48 @@ public enum ContentDedup {
                 let prefix = try elements(base)
                 items.reserveCapacity(prefix.count + add.count)
                 for n in prefix {
-                    guard let v = table[n] else { throw .missingBlob(n) }
+                    guard let v = table[n] else { throw .missingBlob(n.text) }
                     items.append(v)
                 }
             }
             for n in add {
-                guard let v = table[n] else { throw .missingBlob(n) }
+                guard let v = table[n] else { throw .missingBlob(n.text) }
                 items.append(v)
             }
-            var id = base
-            for e in add { id = chain(id, e) }
+            var id = base.text
+            for e in add { id = chain(id, e.text) }
             if !id.isEmpty {
-                if nodes[id] == nil { nodes[id] = (base, add) }
+                let key = BlobName(id)
+                if nodes[key] == nil { nodes[key] = (base, add) }
                 if recentItems.count >= Self.recentLimit { recentItems.removeAll(keepingCapacity: true) }
-                recentItems[id] = items
+                recentItems[key] = items
             }
             return items
         }
     }
 
     /// Rebuilds a body from its stored form and references, looking blobs up in `table`.
-    public static func join(_ stored: JSONObject, refs: JSONObject, table: [String: JSON], lists: inout ListTable) throws(CassetteError) -> JSONObject {
+    public static func join(_ stored: JSONObject, refs: JSONObject, table: [BlobName: JSON], lists: inout ListTable) throws(CassetteError) -> JSONObject {
         var body = stored
         for (key, ref) in refs {
             switch ref {
             case .string(let n):
-                guard let v = table[n] else { throw .missingBlob(n) }
+                guard let v = table[BlobName(n)] else { throw .missingBlob(n) }
                 body[key] = v
             case .array, .object:
-                var base = ""
+                var base = BlobName.empty
                 var add: [JSON] = []
                 if case .array(let a) = ref { add = a } else {
                     guard let b = ref["base"]?.stringValue, let a = ref["add"]?.arrayValue else {
                         throw .schema("body_refs.\(key) must be a list of blob names or {base, add}")
                     }
-                    base = b; add = a
+                    base = BlobName(b); add = a
                 }
-                var names: [String] = []
+                var names: [BlobName] = []
                 names.reserveCapacity(add.count)
                 for nj in add {
                     guard let n = nj.stringValue else { throw .schema("body_refs.\(key) must hold blob names") }
-                    names.append(n)
+                    names.append(BlobName(n))
                 }
                 body[key] = .array(try lists.register(base: base, add: names, table: table))
             default:

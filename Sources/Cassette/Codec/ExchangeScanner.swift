@@ -16,8 +16,10 @@ struct FastPathMiss: Error {}
 enum ExchangeScanner {
     /// Decodes one exchange record line, expanding its blob references. Misses on any other
     /// record type, on an unusual shape, and on any error.
-    static func decode(_ line: UnsafeRawBufferPointer, blobs: [String: JSON], lists: inout ContentDedup.ListTable) throws(FastPathMiss) -> Exchange {
-        var p = JSONParser(line)
+    /// `p` is a parser to reuse; it is pointed at `line`.
+    static func decode(_ line: UnsafeRawBufferPointer, parser p: inout JSONParser, blobs: [BlobName: JSON],
+                       lists: inout ContentDedup.ListTable) throws(FastPathMiss) -> Exchange {
+        p.reset(line)
         try p.open(UInt8(ascii: "{"))
         guard try p.key() == .type, try p.string() == "exchange" else { throw FastPathMiss() }
         var id: String?, startUnix: Int64?, startMono: Int64 = 0
@@ -137,8 +139,8 @@ enum ExchangeScanner {
     }
 
     /// Reads a blob record line into `blobs`; misses on any other line.
-    static func absorbBlob(_ line: UnsafeRawBufferPointer, into blobs: inout [String: JSON]) throws(FastPathMiss) {
-        var p = JSONParser(line)
+    static func absorbBlob(_ line: UnsafeRawBufferPointer, parser p: inout JSONParser, into blobs: inout [BlobName: JSON]) throws(FastPathMiss) {
+        p.reset(line)
         try p.open(UInt8(ascii: "{"))
         guard try p.key() == .type, try p.string() == "blob" else { throw FastPathMiss() }
         var hash: String?, value: JSON?
@@ -151,7 +153,7 @@ enum ExchangeScanner {
         }
         p.skipWS()
         guard p.i == p.end, let hash, let value else { throw FastPathMiss() }
-        blobs[hash] = value
+        blobs[BlobName(hash)] = value
     }
 
     /// The body members of a request or response, as stored.

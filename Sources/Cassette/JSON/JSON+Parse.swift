@@ -54,8 +54,8 @@ extension JSON {
 
 /// A recursive-descent parser over raw bytes.
 struct JSONParser {
-    let base: UnsafePointer<UInt8>?
-    let end: Int
+    var base: UnsafePointer<UInt8>?
+    var end: Int
     var i: Int = 0
     /// The members of all open containers, so that each container's arrays are allocated
     /// once, at their final size, when it closes.
@@ -78,6 +78,17 @@ struct JSONParser {
         valueStack = JSONParserStack(filler: .null, capacity: capacity)
         keyStack = JSONParserStack(filler: "", capacity: capacity)
         keyPrints = JSONParserStack(filler: 0, capacity: capacity)
+    }
+
+    /// Points the parser at new input, keeping its stacks and scratch storage (a reader that
+    /// parses line after line allocates them once).
+    mutating func reset(_ buf: UnsafeRawBufferPointer) {
+        base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        end = buf.count
+        i = 0
+        exact = false
+        // Non-empty only after a parse that threw part-way.
+        valueStack.clear(); keyStack.clear(); keyPrints.drop(to: 0)
     }
 
     @inline(__always) func byte(_ k: Int) -> UInt8 { base![k] }  // k < end is checked by callers; base is non-nil when end > 0.

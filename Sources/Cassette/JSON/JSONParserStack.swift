@@ -25,6 +25,13 @@ struct JSONParserStack<T> {
         count += 1
     }
 
+    /// Empties the stack, putting `filler` back in the live slots so that they hold no storage.
+    mutating func clear() {
+        guard count > 0 else { return }
+        for k in 0..<count { slots[k] = filler }
+        count = 0
+    }
+
     /// Shrinks back to `base`, leaving the slots as they are (for plain values such as hashes).
     mutating func drop(to base: Int) { count = base }
 

@@ -41,7 +41,12 @@ extension Exchange {
             RecordBytes.raw(",\"headers\":", &o)
             RecordBytes.headers(r.headers, &o)
             if let e = r.encoding { RecordBytes.raw(",\"encoding\":", &o); JSON.writeString(e, into: &o) }
-            r.body.writeStored(into: &o)
+            if let raw = r.compactBytes.bytes, case .json(_, .compact) = r.body {
+                RecordBytes.raw(",\"body\":", &o)
+                o.append(contentsOf: raw)
+            } else {
+                r.body.writeStored(into: &o)
+            }
             RecordBytes.raw(",\"chunks\":[", &o)
             r.chunks.withUnsafeBufferPointer { cs in
                 for k in cs.indices {

@@ -79,15 +79,31 @@ public struct ResponseRecord: Sendable, Equatable {
     /// Headers in order, after redaction.
     public var headers: [Header]
     /// The body, all chunks concatenated.
-    public var body: Body
+    public var body: Body { didSet { compactBytes = CompactBytes() } }
     /// Chunk boundaries and arrival times; their lengths sum to the body's byte count.
     public var chunks: [Chunk]
     /// The content-encoding the bytes carry (gzip, br…), if any: the body is stored as received.
     public var encoding: String?
+    /// The bytes a compact JSON body came from, which are exactly its serialization, so that the
+    /// writer copies them instead of serializing the tree again. Any change to `body` drops them.
+    var compactBytes = CompactBytes()
     /// A response.
     public init(status: Int, headers: [Header] = [], body: Body = .none, chunks: [Chunk] = [], encoding: String? = nil) {
         self.status = status; self.headers = headers; self.body = body; self.chunks = chunks; self.encoding = encoding
     }
+
+    /// Classifies the received bytes as the body (``Body/init(bytes:preferJSON:)``), keeping
+    /// them for the writer when they are a compact JSON body.
+    public mutating func setBody(bytes: [UInt8]) {
+        body = Body(bytes: bytes)
+        if case .json(_, .compact) = body { compactBytes = CompactBytes(bytes: bytes) }
+    }
+}
+
+/// A cache of a body's own bytes: never part of a record's value, so it compares equal always.
+struct CompactBytes: Sendable, Equatable {
+    var bytes: [UInt8]?
+    static func == (a: CompactBytes, b: CompactBytes) -> Bool { true }
 }
 
 /// How an exchange ended.

@@ -18,7 +18,7 @@ public enum ExchangeAnalysis {
         var analyzer = ResponseAnalyzer(request: info, mcpParams: params)
         if var r = ex.response.take() {  // Taken out, so that changing it copies nothing.
             let body = r.body.bytes
-            if case .binary = r.body { r.body = Body(bytes: body) }
+            if case .binary = r.body { r.setBody(bytes: body) }
             let encoding = r.encoding ?? r.headers.first("content-encoding")
             // A gzip or deflate body is stored as it came; its facts come from the inflated bytes.
             // One that does not inflate is analysed as the opaque bytes it is.

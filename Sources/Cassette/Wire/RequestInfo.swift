@@ -15,7 +15,12 @@ public struct RequestInfo: Sendable, Equatable {
 
     /// Detects the dialect from the path (route prefix allowed) and body.
     public init(method: String, path: String, body: JSON?) {
-        let p = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        // The path without its query, compared on bytes (the suffixes are ASCII).
+        let p = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { path.utf8[..<$0] } ?? path.utf8[...]
+        func ends(_ suffix: StaticString) -> Bool {
+            let n = suffix.utf8CodeUnitCount
+            return p.count >= n && p.suffix(n).elementsEqual(UnsafeBufferPointer(start: suffix.utf8Start, count: n))
+        }
         model = body?["model"]?.stringValue
         stream = body?["stream"]?.boolValue ?? false
         toolNames = []
@@ -27,11 +32,11 @@ public struct RequestInfo: Sendable, Equatable {
             stream = false
             return
         }
-        if p.hasSuffix("/chat/completions") { dialect = .openaiChat }
-        else if p.hasSuffix("/responses") { dialect = .openaiResponses }
-        else if p.hasSuffix("/completions") { dialect = .openaiCompletions }
-        else if p.hasSuffix("/embeddings") { dialect = .openaiEmbeddings }
-        else if p.hasSuffix("/messages") && method == "POST" { dialect = .anthropicMessages }
+        if ends("/chat/completions") { dialect = .openaiChat }
+        else if ends("/responses") { dialect = .openaiResponses }
+        else if ends("/completions") { dialect = .openaiCompletions }
+        else if ends("/embeddings") { dialect = .openaiEmbeddings }
+        else if ends("/messages") && method == "POST" { dialect = .anthropicMessages }
         else { dialect = .unknown }
         if let tools = body?["tools"]?.arrayValue {
             toolNames = tools.compactMap { t in
