@@ -68,7 +68,7 @@ public final class CassetteRecorder: Sendable {
     /// Under load this saves a thread wake-up (a futex call on the event loop, a context
     /// switch on the writer) per exchange; an idle proxy still flushes each exchange within it.
     public init(path: String, header: CassetteHeader, redactor: Redactor = Redactor(), append: Bool = false,
-                flushInterval: Duration = .milliseconds(250), coalesce: Duration = .milliseconds(1),
+                flushInterval: Duration = .milliseconds(250), coalesce: Duration = .milliseconds(5),
                 maxQueue: Int = 100_000, logger: Logger = Logger(label: "tapedeck.recorder"),
                 prepare: (@Sendable (inout Record) -> Void)? = nil) throws {
         self.path = path
