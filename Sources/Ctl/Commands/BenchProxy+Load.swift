@@ -29,6 +29,9 @@ extension BenchProxy {
         var latenciesNs: [Int64] = []
         var perSecond = 0.0
         var errors = 0
+        /// CPU time the target's processes spent per request (or chunk) over the window, µs;
+        /// nil when the target is not a process of ours (direct) or /proc cannot be read.
+        var cpuUsPerOp: Double?
     }
 
     /// One client connection of the load generator: sends requests, reads the SSE chunks,
@@ -137,8 +140,10 @@ extension BenchProxy {
     }
 
     /// Opens `connections` connections to `host:port` and runs `mode` over them.
+    /// `cpu`, when given, reads the CPU seconds the target has used so far; it is read at both
+    /// ends of a throughput window.
     static func load(host: String, port: Int, prefix: String, connections: Int, mode: LoadMode,
-                     group: any EventLoopGroup) async throws -> LoadResult {
+                     group: any EventLoopGroup, cpu: (@Sendable () -> Double?)? = nil) async throws -> LoadResult {
         let collector = Collector()
         let path: String, sample: Bool, loop: Bool
         switch mode {
@@ -165,10 +170,11 @@ extension BenchProxy {
                 if case .chunks = mode { return collector.events.load(ordering: .relaxed) }
                 return collector.requests.load(ordering: .relaxed)
             }
-            let c0 = counter(), t0 = HostFacts.monoNs()
+            let c0 = counter(), t0 = HostFacts.monoNs(), cpu0 = cpu?()
             try await Task.sleep(for: .milliseconds(Int64(window * 1000)))
-            let c1 = counter(), t1 = HostFacts.monoNs()
+            let c1 = counter(), t1 = HostFacts.monoNs(), cpu1 = cpu?()
             result.perSecond = Double(c1 - c0) / (Double(t1 - t0) / 1e9)
+            if let cpu0, let cpu1, c1 > c0 { result.cpuUsPerOp = (cpu1 - cpu0) * 1e6 / Double(c1 - c0) }
         }
         result.errors = collector.errors.load(ordering: .relaxed)
         for ch in channels { try? await ch.close() }

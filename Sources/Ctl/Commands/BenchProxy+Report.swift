@@ -29,6 +29,11 @@ extension BenchProxy {
         var requestsPerSecond: [String: Double] = [:]
         /// Throughput rounds; the figures above are each target's median.
         var rounds = 1
+        /// The proxy processes' own CPU time per chunk and per request in the throughput runs, µs
+        /// (medians of the rounds). Unlike throughput it does not depend on how the load
+        /// generator and the upstream, on the same cores, happen to be scheduled.
+        var cpuUsPerChunk: [String: Double] = [:]
+        var cpuUsPerRequest: [String: Double] = [:]
 
         init(names: [String], gapMs: Int, seconds: Double) {
             self.names = names; self.gapMs = gapMs; self.seconds = seconds
@@ -76,7 +81,12 @@ extension BenchProxy {
                 if let r = ratio(m, "tapedeck+record", "nginx") { ratios["\(key)_recording_vs_nginx"] = Self.r3(r) }
                 if let r = ratio(m, "tapedeck+record", "tapedeck") { ratios["\(key)_recording_cost"] = Self.r3(1 - r) }
             }
+            for (key, m) in [("chunks", cpuUsPerChunk), ("requests", cpuUsPerRequest)] {
+                if let r = ratio(m, "tapedeck+record", "tapedeck") { ratios["\(key)_recording_cpu_cost"] = Self.r3(r - 1) }
+            }
             o["ratios"] = .object(ratios)
+            o["cpu_us_per_chunk"] = .object(JSONObject(names.compactMap { n in cpuUsPerChunk[n].map { (n, Self.r3($0)) } }))
+            o["cpu_us_per_request"] = .object(JSONObject(names.compactMap { n in cpuUsPerRequest[n].map { (n, Self.r3($0)) } }))
             return .object(o)
         }
 
@@ -99,12 +109,23 @@ extension BenchProxy {
             for name in names {
                 print("  " + Self.pad(name, 15) + String(format: " %12.0f chunks/s  %10.0f requests/s", chunksPerSecond[name] ?? 0, requestsPerSecond[name] ?? 0))
             }
+            if !cpuUsPerRequest.isEmpty {
+                print("")
+                print("the proxy's own CPU time (user + system, all its processes) per operation in those runs, us")
+                for name in names {
+                    guard cpuUsPerChunk[name] != nil || cpuUsPerRequest[name] != nil else { continue }
+                    print("  " + Self.pad(name, 15) + String(format: " %12.2f per chunk  %10.2f per request", cpuUsPerChunk[name] ?? .nan, cpuUsPerRequest[name] ?? .nan))
+                }
+            }
             print("")
             print("ratios (targets: throughput >= 0.7x nginx, recording cost <= 15%, added p99 <= 1 ms at 1,000 streams)")
             for (key, m) in [("chunks/s", chunksPerSecond), ("requests/s", requestsPerSecond)] {
                 if let r = ratio(m, "tapedeck", "nginx") { print("  " + Self.pad(key, 11) + String(format: "tapedeck / nginx            %.2fx", r)) }
                 if let r = ratio(m, "tapedeck+record", "nginx") { print("  " + Self.pad(key, 11) + String(format: "tapedeck+record / nginx     %.2fx", r)) }
                 if let r = ratio(m, "tapedeck+record", "tapedeck") { print("  " + Self.pad(key, 11) + String(format: "recording cost              %.1f%%", (1 - r) * 100)) }
+            }
+            for (key, m) in [("chunks/s", cpuUsPerChunk), ("requests/s", cpuUsPerRequest)] {
+                if let r = ratio(m, "tapedeck+record", "tapedeck") { print("  " + Self.pad(key, 11) + String(format: "recording CPU per operation %+.1f%%", (r - 1) * 100)) }
             }
             if let top = latency.keys.max() {
                 for name in names where name != "direct" {
