@@ -89,6 +89,27 @@ import TestSupport
         }
     }
 
+    /// A short `bench proxy` run: every target is measured, and the proxy processes' CPU time
+    /// per operation is read from /proc (none for the direct connection, which has no process).
+    @Test func benchProxyReportsThroughputAndCPUPerOperation() throws {
+        let r = try tapedeck(["bench", "proxy", "--json", "--no-nginx", "--streams", "2", "--seconds", "0.2", "--rounds", "1",
+                              "--window", "0.5", "--throughput-streams", "4", "--request-connections", "4"], timeout: 240)
+        #expect(r.code == 0, "\(r.stderr)")
+        let j = try JSON.parse(r.stdout)
+        for name in ["direct", "tapedeck", "tapedeck+record"] {
+            #expect((j["requests_per_s"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
+            #expect((j["chunks_per_s"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
+            #expect(j["latency"]?["2"]?[name]?["chunks"]?.intValue == 2 * 10, "\(name): \(r.stdout)")
+        }
+        for name in ["tapedeck", "tapedeck+record"] {
+            #expect((j["cpu_us_per_request"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
+            #expect((j["cpu_us_per_chunk"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
+        }
+        #expect(j["cpu_us_per_request"]?["direct"] == nil)
+        #expect(j["ratios"]?["requests_recording_cpu_cost"]?.doubleValue != nil)
+        #expect(j["ratios"]?["requests_recording_cost"]?.doubleValue != nil)
+    }
+
     @Test func loadAgainstTheEmbeddedSimulatorWritesSummaryAndRequests() throws {
         let dir = TempDir()
         let c = try Self.example(dir)
