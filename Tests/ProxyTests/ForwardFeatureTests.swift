@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Proxy
+import Synchronization
 import Testing
 import TestSupport
 
@@ -280,4 +281,46 @@ struct ForwardFeatureTests {
         defer { open.shutdown() }
         #expect(try await TestClient.send("http://127.0.0.1:\(open.port!)/metrics", method: .GET, headers: []).status == 200)  // started above
     }
+
+    /// Regression: an exchange kept the closures its handler gave it (the body consumer, the
+    /// client-gone callback) after it ended. They capture the handler's per-request object,
+    /// which holds the exchange, so neither was ever freed: the proxy leaked about 2 KiB per
+    /// request (its RSS grew by 25–33 MB/s under `bench proxy`'s requests/s load).
+    @Test("a finished exchange frees its handler's per-request state")
+    func finishedExchangesAreFreed() async throws {
+        final class PerRequest: @unchecked Sendable {
+            let exchange: HTTPServerExchange
+            var body = 0
+            init(_ exchange: HTTPServerExchange) { self.exchange = exchange }
+        }
+        final class Weak: @unchecked Sendable { weak var value: PerRequest? }
+        let live = Mutex<[Weak]>([])
+        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, drain: .milliseconds(100)),
+                                handler: HTTPHandlerClosure { ex in
+                                    // The pattern of the forwarder's ForwardTask: closures that capture the object holding the exchange.
+                                    let task = PerRequest(ex)
+                                    let w = Weak()
+                                    w.value = task
+                                    live.withLock { $0.append(w) }
+                                    ex.onClientGone { task.body = -1 }
+                                    ex.onRequestBody { event in
+                                        switch event {
+                                        case .bytes(let b): task.body += b.readableBytes
+                                        case .end:
+                                            task.exchange.respond(status: .ok, body: ByteBuffer(string: "got \(task.body)"))
+                                        }
+                                        return nil
+                                    }
+                                })
+        try await server.start()
+        defer { server.shutdown() }
+        let base = "http://127.0.0.1:\(server.port!)"  // started above
+        for k in 0..<20 {
+            let r = try await TestClient.post(base + "/x", json: String(repeating: "a", count: k))
+            #expect(r.status == 200 && r.text == "got \(k)")
+        }
+        #expect(live.withLock { $0.count } == 20)
+        #expect(eventually { live.withLock { $0.allSatisfy { $0.value == nil } } })
+    }
 }
+

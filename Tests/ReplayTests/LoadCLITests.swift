@@ -106,6 +106,9 @@ import TestSupport
             #expect((j["cpu_us_per_chunk"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
         }
         #expect(j["cpu_us_per_request"]?["direct"] == nil)
+        for name in ["tapedeck", "tapedeck+record"] {
+            #expect((j["rss_mib_after_requests"]?[name]?.doubleValue ?? 0) > 1, "\(name): \(r.stdout)")
+        }
         #expect(j["ratios"]?["requests_recording_cpu_cost"]?.doubleValue != nil)
         #expect(j["ratios"]?["requests_recording_cost"]?.doubleValue != nil)
     }

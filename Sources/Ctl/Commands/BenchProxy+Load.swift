@@ -32,6 +32,49 @@ extension BenchProxy {
         /// CPU time the target's processes spent per request (or chunk) over the window, µs;
         /// nil when the target is not a process of ours (direct) or /proc cannot be read.
         var cpuUsPerOp: Double?
+        /// The target's resident memory at the end of the window, MiB (all its processes).
+        var rssMiB: Double?
+    }
+
+    /// Reads a target's CPU time and memory from /proc: the process and its children
+    /// (nginx's workers).
+    struct ProcessProbe: Sendable {
+        let pid: Int32
+
+        func pids() -> [String] {
+            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            return [String(pid)] + children.split(separator: " ").map(String.init)
+        }
+
+        /// CPU seconds (user + system) used so far, from `/proc/PID/stat`.
+        func cpuSeconds() -> Double? {
+            func ticks(_ pid: String) -> Int? {
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return nil }
+                // Fields after the command name: state is field 3, utime 14 and stime 15.
+                let f = stat[stat.index(after: close)...].split(separator: " ")
+                guard f.count > 12, let u = Int(f[11]), let s = Int(f[12]) else { return nil }
+                return u + s
+            }
+            let all = pids()
+            guard var total = ticks(all[0]) else { return nil }
+            for c in all.dropFirst() { total += ticks(c) ?? 0 }
+            let hz = sysconf(Int32(_SC_CLK_TCK))
+            return hz > 0 ? Double(total) / Double(hz) : nil
+        }
+
+        /// Resident memory now, MiB (`VmRSS` of `/proc/PID/status`).
+        func rssMiB() -> Double? {
+            func kib(_ pid: String) -> Int? {
+                guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+                return Int(line.split(separator: " ").dropFirst().first ?? "")
+            }
+            let all = pids()
+            guard var total = kib(all[0]) else { return nil }
+            for c in all.dropFirst() { total += kib(c) ?? 0 }
+            return Double(total) / 1024
+        }
     }
 
     /// One client connection of the load generator: sends requests, reads the SSE chunks,
@@ -140,10 +183,10 @@ extension BenchProxy {
     }
 
     /// Opens `connections` connections to `host:port` and runs `mode` over them.
-    /// `cpu`, when given, reads the CPU seconds the target has used so far; it is read at both
-    /// ends of a throughput window.
+    /// `probe`, when given, reads the target's CPU time at both ends of a throughput window
+    /// and its memory at the end.
     static func load(host: String, port: Int, prefix: String, connections: Int, mode: LoadMode,
-                     group: any EventLoopGroup, cpu: (@Sendable () -> Double?)? = nil) async throws -> LoadResult {
+                     group: any EventLoopGroup, probe: ProcessProbe? = nil) async throws -> LoadResult {
         let collector = Collector()
         let path: String, sample: Bool, loop: Bool
         switch mode {
@@ -170,9 +213,10 @@ extension BenchProxy {
                 if case .chunks = mode { return collector.events.load(ordering: .relaxed) }
                 return collector.requests.load(ordering: .relaxed)
             }
-            let c0 = counter(), t0 = HostFacts.monoNs(), cpu0 = cpu?()
+            let c0 = counter(), t0 = HostFacts.monoNs(), cpu0 = probe?.cpuSeconds()
             try await Task.sleep(for: .milliseconds(Int64(window * 1000)))
-            let c1 = counter(), t1 = HostFacts.monoNs(), cpu1 = cpu?()
+            let c1 = counter(), t1 = HostFacts.monoNs(), cpu1 = probe?.cpuSeconds()
+            result.rssMiB = probe?.rssMiB()
             result.perSecond = Double(c1 - c0) / (Double(t1 - t0) / 1e9)
             if let cpu0, let cpu1, c1 > c0 { result.cpuUsPerOp = (cpu1 - cpu0) * 1e6 / Double(c1 - c0) }
         }

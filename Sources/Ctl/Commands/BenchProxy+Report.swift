@@ -34,6 +34,10 @@ extension BenchProxy {
         /// generator and the upstream, on the same cores, happen to be scheduled.
         var cpuUsPerChunk: [String: Double] = [:]
         var cpuUsPerRequest: [String: Double] = [:]
+        /// The proxy processes' resident memory at the end of each throughput window, MiB (the
+        /// largest of the rounds): a proxy that keeps something per request shows it here.
+        var rssMiBChunks: [String: Double] = [:]
+        var rssMiBRequests: [String: Double] = [:]
 
         init(names: [String], gapMs: Int, seconds: Double) {
             self.names = names; self.gapMs = gapMs; self.seconds = seconds
@@ -87,6 +91,8 @@ extension BenchProxy {
             o["ratios"] = .object(ratios)
             o["cpu_us_per_chunk"] = .object(JSONObject(names.compactMap { n in cpuUsPerChunk[n].map { (n, Self.r3($0)) } }))
             o["cpu_us_per_request"] = .object(JSONObject(names.compactMap { n in cpuUsPerRequest[n].map { (n, Self.r3($0)) } }))
+            o["rss_mib_after_chunks"] = .object(JSONObject(names.compactMap { n in rssMiBChunks[n].map { (n, Self.r3($0)) } }))
+            o["rss_mib_after_requests"] = .object(JSONObject(names.compactMap { n in rssMiBRequests[n].map { (n, Self.r3($0)) } }))
             return .object(o)
         }
 
@@ -111,10 +117,13 @@ extension BenchProxy {
             }
             if !cpuUsPerRequest.isEmpty {
                 print("")
-                print("the proxy's own CPU time (user + system, all its processes) per operation in those runs, us")
+                print("the proxy's own CPU time (user + system, all its processes) per operation in those runs, us;")
+                print("and its resident memory at the end of the windows (largest of the rounds), MiB")
                 for name in names {
                     guard cpuUsPerChunk[name] != nil || cpuUsPerRequest[name] != nil else { continue }
-                    print("  " + Self.pad(name, 15) + String(format: " %12.2f per chunk  %10.2f per request", cpuUsPerChunk[name] ?? .nan, cpuUsPerRequest[name] ?? .nan))
+                    print("  " + Self.pad(name, 15) + String(format: " %12.2f per chunk  %10.2f per request   RSS %6.1f / %6.1f MiB",
+                                                            cpuUsPerChunk[name] ?? .nan, cpuUsPerRequest[name] ?? .nan,
+                                                            rssMiBChunks[name] ?? .nan, rssMiBRequests[name] ?? .nan))
                 }
             }
             print("")

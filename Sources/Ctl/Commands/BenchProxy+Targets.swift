@@ -123,22 +123,5 @@ extension BenchProxy {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
-
-    /// CPU seconds of `pid` and of its children, read from `/proc/PID/stat` (utime + stime).
-    static func cpuSeconds(pid: Int32) -> Double? {
-        func ticks(_ pid: String) -> Int? {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
-            // Fields after the command name: state is field 3, utime 14 and stime 15.
-            let f = stat[stat.index(after: close)...].split(separator: " ")
-            guard f.count > 12, let u = Int(f[11]), let s = Int(f[12]) else { return nil }
-            return u + s
-        }
-        guard var total = ticks(String(pid)) else { return nil }
-        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-        for c in children.split(separator: " ") { total += ticks(String(c)) ?? 0 }
-        let hz = sysconf(Int32(_SC_CLK_TCK))
-        return hz > 0 ? Double(total) / Double(hz) : nil
-    }
 }
 

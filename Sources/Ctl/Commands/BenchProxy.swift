@@ -78,12 +78,8 @@ struct BenchProxy: AsyncParsableCommand {
             let t = try start(name, run)
             defer { t.stop() }
             try await Task.sleep(for: .milliseconds(200))
-            let cpu: (@Sendable () -> Double?)? = t.process.map { p in
-                let pid = p.processIdentifier
-                return { Self.cpuSeconds(pid: pid) }
-            }
             return try await Self.load(host: "127.0.0.1", port: t.port, prefix: "", connections: connections, mode: mode, group: clientGroup,
-                                       cpu: cpu)
+                                       probe: t.process.map { ProcessProbe(pid: $0.processIdentifier) })
         }
 
         var report = Report(names: names, gapMs: gapMs, seconds: seconds)
@@ -99,17 +95,20 @@ struct BenchProxy: AsyncParsableCommand {
         // slow spell hits them alike, and the median of each target's rounds is reported.
         var chunks: [String: [Double]] = [:], requests: [String: [Double]] = [:]
         var chunkCPU: [String: [Double]] = [:], requestCPU: [String: [Double]] = [:]
+        var chunkRSS: [String: [Double]] = [:], requestRSS: [String: [Double]] = [:]
         for round in 1...rounds {
             for name in names {
                 let r = try await measure(name, throughputStreams, .chunks(window: window))
                 chunks[name, default: []].append(r.perSecond)
                 if let c = r.cpuUsPerOp { chunkCPU[name, default: []].append(c) }
+                if let m = r.rssMiB { chunkRSS[name, default: []].append(m) }
                 progress("round \(round)  chunks/s  \(throughputStreams) streams  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
             }
             for name in names {
                 let r = try await measure(name, requestConnections, .requests(window: window))
                 requests[name, default: []].append(r.perSecond)
                 if let c = r.cpuUsPerOp { requestCPU[name, default: []].append(c) }
+                if let m = r.rssMiB { requestRSS[name, default: []].append(m) }
                 progress("round \(round)  requests/s  \(requestConnections) connections  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
             }
         }
@@ -118,6 +117,8 @@ struct BenchProxy: AsyncParsableCommand {
         report.requestsPerSecond = requests.mapValues(Self.median)
         report.cpuUsPerChunk = chunkCPU.mapValues(Self.median)
         report.cpuUsPerRequest = requestCPU.mapValues(Self.median)
+        report.rssMiBChunks = chunkRSS.compactMapValues { $0.max() }
+        report.rssMiBRequests = requestRSS.compactMapValues { $0.max() }
         try await upstream.shutdownAndWait()
         try await upstreamGroup.shutdownGracefully()
         try await clientGroup.shutdownGracefully()

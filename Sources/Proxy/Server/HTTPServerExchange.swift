@@ -128,7 +128,10 @@ public final class HTTPServerExchange: @unchecked Sendable {
 
     func receive(_ event: HTTPRequestBodyEvent) {
         if case .end = event { requestEnded = true }
-        if discardBody { if requestEnded { connection?.exchangeMayBeDone(self) }; return }
+        if discardBody {
+            if requestEnded { releaseIfDone(); connection?.exchangeMayBeDone(self) }
+            return
+        }
         if case .bytes(let b) = event { pendingBytes += b.readableBytes }
         pending.append(event)
         deliver()
@@ -149,6 +152,18 @@ public final class HTTPServerExchange: @unchecked Sendable {
             }
         }
         if !wantsReadPause { connection?.resumeReadingIfPaused() }
+        releaseIfDone()
+    }
+
+    /// Drops the handler's closures once they can no longer be called: the body consumer when
+    /// the whole request has been delivered and the response is over, the client-gone
+    /// callbacks when the response is over. They usually capture the handler, which holds this
+    /// exchange: kept, that cycle would keep both (heads, buffers, bodies) alive for good, a
+    /// few KiB per request on a keep-alive connection.
+    func releaseIfDone() {
+        guard responseState == .ended || responseState == .aborted else { return }
+        goneCallbacks = []
+        if requestEnded, pending.isEmpty, !consumerBusy { consumer = nil }
     }
 
     // MARK: Response
@@ -217,6 +232,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
             connection.resumeReadingIfPaused()
         }
         if !keepAlive { promise.futureResult.whenComplete { _ in self.connection?.close() } }
+        releaseIfDone()
         connection.exchangeMayBeDone(self)
         return promise.futureResult
     }
@@ -237,6 +253,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard responseState != .ended, responseState != .aborted else { return }
         responseState = .aborted
+        releaseIfDone()
         connection?.close()
     }
 
@@ -269,6 +286,10 @@ public final class HTTPServerExchange: @unchecked Sendable {
         goneCallbacks = []
         // Only an exchange the client abandoned: not one that ended, nor one its handler aborted.
         if responseState != .ended && responseState != .aborted { for cb in cbs { cb() } }
+        // No more body will come: the consumer, and what it holds, can go.
+        consumer = nil
+        pending.removeAll()
+        pendingBytes = 0
     }
 
     var isDone: Bool { requestEnded && (responseState == .ended || responseState == .aborted) }
