@@ -41,39 +41,35 @@ extension BenchProxy {
     struct ProcessProbe: Sendable {
         let pid: Int32
 
-        func pids() -> [String] {
+        /// `read` of the process and of each of its children, summed; nil when the process's is.
+        func sum(_ read: (String) -> Int?) -> Int? {
             let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-            return [String(pid)] + children.split(separator: " ").map(String.init)
+            guard var total = read(String(pid)) else { return nil }
+            for c in children.split(separator: " ") { total += read(String(c)) ?? 0 }
+            return total
         }
 
         /// CPU seconds (user + system) used so far, from `/proc/PID/stat`.
         func cpuSeconds() -> Double? {
-            func ticks(_ pid: String) -> Int? {
+            let hz = sysconf(Int32(_SC_CLK_TCK))
+            guard hz > 0, let ticks = sum({ pid in
                 guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                       let close = stat.lastIndex(of: ")") else { return nil }
                 // Fields after the command name: state is field 3, utime 14 and stime 15.
                 let f = stat[stat.index(after: close)...].split(separator: " ")
                 guard f.count > 12, let u = Int(f[11]), let s = Int(f[12]) else { return nil }
                 return u + s
-            }
-            let all = pids()
-            guard var total = ticks(all[0]) else { return nil }
-            for c in all.dropFirst() { total += ticks(c) ?? 0 }
-            let hz = sysconf(Int32(_SC_CLK_TCK))
-            return hz > 0 ? Double(total) / Double(hz) : nil
+            }) else { return nil }
+            return Double(ticks) / Double(hz)
         }
 
         /// Resident memory now, MiB (`VmRSS` of `/proc/PID/status`).
         func rssMiB() -> Double? {
-            func kib(_ pid: String) -> Int? {
+            sum({ pid in
                 guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
                       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
                 return Int(line.split(separator: " ").dropFirst().first ?? "")
-            }
-            let all = pids()
-            guard var total = kib(all[0]) else { return nil }
-            for c in all.dropFirst() { total += kib(c) ?? 0 }
-            return Double(total) / 1024
+            }).map { Double($0) / 1024 }
         }
     }
 

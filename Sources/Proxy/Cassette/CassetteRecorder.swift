@@ -30,8 +30,9 @@ public struct RecorderStats: Sendable, Equatable {
 ///
 /// Any number of connections call ``record(_:)``, which only enqueues. One task runs
 /// ``run()``: it drains everything queued, encodes it (redaction, de-duplication), and
-/// writes one LZ4 frame per drain, so a frame is flushed as soon as an exchange completes (within
-/// the `coalesce` moment that lets exchanges completing together share a drain). A periodic tick flushes at least every `flushInterval`.
+/// writes one LZ4 frame per drain, so a frame is flushed as soon as an exchange completes
+/// (within the `coalesce` wait that lets exchanges completing together share a drain). A
+/// periodic tick flushes at least every `flushInterval`.
 /// A failed write (a full disk) rolls the file back to its last good frame, counts the lost
 /// records and keeps going.
 public final class CassetteRecorder: Sendable {
