@@ -30,10 +30,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(name: "CScan"),
         .target(
             name: "Cassette",
             dependencies: [
-                "CLZ4", "CZlib",
+                "CLZ4", "CZlib", "CScan",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

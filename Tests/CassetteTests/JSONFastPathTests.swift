@@ -1,7 +1,7 @@
 import Testing
 @testable import Cassette
 
-/// The word-at-a-time string scan, the two-pass string parser and the run-copying escaper,
+/// The block-at-a-time string scan (CScan), the string parser and the run-copying escaper,
 /// each checked against a plain byte-by-byte reference on tricky and random input.
 @Suite struct JSONFastPathTests {
     /// Pieces that random strings are built from: plain runs of every length around a word,
@@ -41,22 +41,6 @@ import Testing
                 for from in 0...b.count {
                     let expected = (from..<b.count).first { b[$0] == 0x22 || b[$0] == 0x5C || b[$0] < 0x20 } ?? b.count
                     #expect(JSONScan.specialIndex(p, from: from, to: b.count) == expected)
-                }
-            }
-        }
-    }
-
-    @Test func escapedExtraMatchesAByteLoop() {
-        var rng = SplitMix64(seed: 17)
-        for _ in 0..<2000 {
-            let bytes = Self.randomBytes(&rng)
-            bytes.withUnsafeBufferPointer { b in
-                guard let p = b.baseAddress else { return }
-                for from in 0...b.count {
-                    let expected = b[from...].reduce(0) { n, c in
-                        n + ([0x22, 0x5C, 0x0A, 0x0D, 0x09].contains(c) ? 1 : c < 0x20 ? 5 : 0)
-                    }
-                    #expect(JSONScan.escapedExtra(p, from: from, to: b.count) == expected)
                 }
             }
         }
@@ -147,6 +131,39 @@ import Testing
             let literal = Self.randomLiteral(&rng)
             let parsed = try JSON.parse("\"" + literal + "\"").stringValue
             #expect(parsed.map { Array($0.utf8) } == Array(Reference.decode(Array(literal.utf8)).utf8), "\(literal)")
+        }
+    }
+
+    /// Literals long enough for the decoder's whole-block path (32 bytes and more), with escapes
+    /// at every distance from each other and from the block edges: the same text as the
+    /// reference, and the compact flag exactly when serializing gives the bytes back.
+    @Test func parserMatchesTheReferenceOnLongLiterals() throws {
+        var rng = SplitMix64(seed: 14)
+        for _ in 0..<3000 {
+            var literal = ""
+            for _ in 0..<(8 + Int(rng.next() % 120)) {
+                literal += rng.next() % 3 == 0 ? String(repeating: "a", count: Int(rng.next() % 20))
+                    : Self.escapePieces[Int(rng.next() % UInt64(Self.escapePieces.count))]
+            }
+            let bytes = Array(("\"" + literal + "\"").utf8)
+            let (v, compact) = try bytes.withUnsafeBytes { try JSON.parseNotingLayout(buffer: $0) }
+            #expect(v.stringValue.map { Array($0.utf8) } == Array(Reference.decode(Array(literal.utf8)).utf8), "\(literal)")
+            #expect(compact == (v.serialized() == bytes), "\(literal)")
+        }
+    }
+
+    /// Errors found in the whole-block path keep the reason and the offset the byte loop gives.
+    @Test func errorsDeepInsideLongStringsKeepTheirOffset() {
+        let lead = String(repeating: #"ab\"c\\"#, count: 10)  // 70 bytes of dense escapes
+        for pad in 0..<20 {
+            let head = "\"" + lead + String(repeating: "x", count: pad)
+            let at = head.utf8.count
+            let tail = String(repeating: "y", count: 40) + "\""
+            #expect(throws: JSONParseError(offset: at + 1, reason: "invalid escape")) { try JSON.parse(head + #"\q"# + tail) }
+            #expect(throws: JSONParseError(offset: at, reason: "control character in string")) { try JSON.parse(head + "\u{1}" + tail) }
+            #expect(throws: JSONParseError(offset: at + 3, reason: "invalid \\u escape")) { try JSON.parse(head + #"\u0G00"# + tail) }
+            #expect(throws: JSONParseError(offset: at + 6, reason: "unterminated string")) { try JSON.parse(head + #"\u00e9"#) }
+            #expect(throws: JSONParseError(offset: at + 1, reason: "unterminated escape")) { try JSON.parse(head + "\\") }
         }
     }
 

@@ -1,3 +1,5 @@
+import CScan
+
 /// String parsing. Strings without escapes are one scan and one copy. Strings with escapes are
 /// decoded in one pass into the parser's scratch buffer (decoded text is never longer than its
 /// escaped form, so the rest of the input bounds it), then copied into the string.
@@ -43,58 +45,49 @@ extension JSONParser {
     static func decodeEscaped(_ s: UnsafePointer<UInt8>, from: Int, end: Int, into d: UnsafeMutablePointer<UInt8>,
                               written: Int) -> (next: Int, written: Int, failure: String?, canonical: Bool) {
         var r = from, w = written
-        var canonical = true
+        var canonical: Int32 = 1
         while true {
-            // s[r] is a backslash here.
-            r += 1
-            guard r < end else { return (r, w, "unterminated escape", false) }
-            let e = s[r]
-            r += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): d[w] = e; w += 1
-            case UInt8(ascii: "/"): d[w] = e; w += 1; canonical = false
-            case UInt8(ascii: "b"): d[w] = 0x08; w += 1; canonical = false
-            case UInt8(ascii: "f"): d[w] = 0x0C; w += 1; canonical = false
-            case UInt8(ascii: "n"): d[w] = 0x0A; w += 1
-            case UInt8(ascii: "r"): d[w] = 0x0D; w += 1
-            case UInt8(ascii: "t"): d[w] = 0x09; w += 1
-            case UInt8(ascii: "u"):
-                if let bad = checkHex4(s, r, end) { return bad == end ? (r, w, "truncated \\u escape", false) : (bad, w, "invalid \\u escape", false) }
-                var scalar = hex4(s + r)
-                // The serializer writes \u00xx (lowercase) only for control bytes without a short escape.
-                if scalar >= 0x20 || scalar == 0x09 || scalar == 0x0A || scalar == 0x0D || s[r + 3] < UInt8(ascii: "a") && s[r + 3] > UInt8(ascii: "9") {
-                    canonical = false
-                }
-                r += 4
-                if scalar >= 0xD800 && scalar < 0xDC00 {
-                    // High surrogate: expect a low one.
-                    if r + 1 < end, s[r] == UInt8(ascii: "\\"), s[r + 1] == UInt8(ascii: "u") {
-                        if let bad = checkHex4(s, r + 2, end) {
-                            return bad == end ? (r + 2, w, "truncated \\u escape", false) : (bad, w, "invalid \\u escape", false)
-                        }
-                        let low = hex4(s + r + 2)
-                        r += 6
-                        if low >= 0xDC00 && low < 0xE000 {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            w += writeUTF8(0xFFFD, d + w)
-                            scalar = low
-                        }
-                    } else {
-                        scalar = 0xFFFD
+            // CScan decodes up to the closing quote or a \u escape.
+            var (cr, cw) = (r, w)
+            let status = Int(td_unescape(s, &cr, end, d, &cw, &canonical))
+            r = cr; w = cw
+            switch status {
+            case Int(TD_UNESCAPE_QUOTE): return (r, w, nil, canonical != 0)
+            case Int(TD_UNESCAPE_U): break
+            case Int(TD_UNESCAPE_BAD_ESCAPE): return (r, w, "invalid escape", false)
+            case Int(TD_UNESCAPE_UNTERMINATED_ESC): return (r, w, "unterminated escape", false)
+            case Int(TD_UNESCAPE_UNTERMINATED): return (r, w, "unterminated string", false)
+            default: return (r, w, "control character in string", false)
+            }
+            r += 2  // the backslash and the u
+            if let bad = checkHex4(s, r, end) { return bad == end ? (r, w, "truncated \\u escape", false) : (bad, w, "invalid \\u escape", false) }
+            var scalar = hex4(s + r)
+            // The serializer writes \u00xx (lowercase) only for control bytes without a short escape.
+            if scalar >= 0x20 || scalar == 0x09 || scalar == 0x0A || scalar == 0x0D || s[r + 3] < UInt8(ascii: "a") && s[r + 3] > UInt8(ascii: "9") {
+                canonical = 0
+            }
+            r += 4
+            if scalar >= 0xD800 && scalar < 0xDC00 {
+                // High surrogate: expect a low one.
+                if r + 1 < end, s[r] == UInt8(ascii: "\\"), s[r + 1] == UInt8(ascii: "u") {
+                    if let bad = checkHex4(s, r + 2, end) {
+                        return bad == end ? (r + 2, w, "truncated \\u escape", false) : (bad, w, "invalid \\u escape", false)
                     }
-                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    let low = hex4(s + r + 2)
+                    r += 6
+                    if low >= 0xDC00 && low < 0xE000 {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        w += writeUTF8(0xFFFD, d + w)
+                        scalar = low
+                    }
+                } else {
                     scalar = 0xFFFD
                 }
-                w += writeUTF8(scalar, d + w)
-            default:
-                return (r - 1, w, "invalid escape", false)
+            } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                scalar = 0xFFFD
             }
-            JSONScan.copyPlain(s, &r, end, d, &w)  // w <= r - start: d's room of end - start suffices.
-            guard r < end else { return (r, w, "unterminated string", false) }
-            let c = s[r]
-            if c == UInt8(ascii: "\"") { return (r, w, nil, canonical) }
-            if c < 0x20 { return (r, w, "control character in string", false) }
+            w += writeUTF8(scalar, d + w)  // A scalar is never longer than its escape: w stays <= r.
         }
     }
 

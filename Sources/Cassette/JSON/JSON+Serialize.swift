@@ -1,3 +1,5 @@
+import CScan
+
 extension JSON {
     /// Serializes compactly into `out`, keeping key order. With `sortedKeys`, object keys are
     /// sorted by their UTF-8 bytes: the canonical form used for hashing and matching.
@@ -104,61 +106,28 @@ extension JSON {
 
     /// Appends raw UTF-8 bytes escaped for the inside of a JSON string (no quotes).
     ///
-    /// The bytes are copied whole; when some need escapes, the extra room is counted, added
-    /// once, and the tail from the first escape on is rewritten in place with pointer writes.
+    /// Bytes that need no escape are copied whole. Otherwise the output grows by room for the
+    /// escaped text (a quarter more than the input, more if that fills up) and `CScan`'s
+    /// escaper writes into it sixteen bytes at a time; the unused room is dropped.
     public static func writeEscaped(_ buf: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         guard let p = buf.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let n = buf.count
         let first = JSONScan.specialIndex(p, from: 0, to: n)
         if first == n { out.append(contentsOf: UnsafeBufferPointer(start: p, count: n)); return }
-        // Escape in one pass into room for a quarter more (JSON text in strings, as in SSE
-        // bodies, needs about a sixth), and fall back to counting first when that is not enough.
-        let room = n + n / 4 + 16
-        let done = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { t -> Bool in
-            let d = t.baseAddress!  // Capacity >= 16: non-nil.
-            d.update(from: p, count: first)
-            var w = first, r = first
-            while r < n {
-                // Six bytes for this escape and eight for copyPlain's whole-word stores.
-                guard w + 14 <= room else { return false }
-                w += escape(p[r], into: d + w)
-                r += 1
-                JSONScan.copyPlain(p, &r, n, d, &w, limit: room)
-                if w + 8 > room, r < n { return false }
+        out.append(contentsOf: UnsafeBufferPointer(start: p, count: first))
+        var r = first
+        while r < n {
+            // JSON text in strings, as in SSE bodies, grows by about a sixth.
+            let left = n - r
+            let room = left + left / 4 + 32
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: room))
+            var consumed = 0
+            let written = out.withUnsafeMutableBufferPointer { d in
+                td_escape(p + r, left, d.baseAddress! + start, room, &consumed)  // Non-empty: room > 0 was just appended.
             }
-            out.append(contentsOf: UnsafeBufferPointer(start: d, count: w))
-            return true
-        }
-        if done { return }
-        out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
-        let extra = JSONScan.escapedExtra(p, from: first, to: n)
-        let start = out.count - n
-        out.append(contentsOf: repeatElement(0, count: extra))
-        out.withUnsafeMutableBufferPointer { dst in
-            let d = dst.baseAddress!  // Non-empty: it holds the n bytes just appended.
-            var w = start + first, r = first
-            while r < n {
-                w += escape(p[r], into: d + w)
-                r += 1
-                // The output ends extra bytes past the input's end, and w - start - r never
-                // exceeds the extra bytes used so far: whole-word stores stay inside it.
-                JSONScan.copyPlain(p, &r, n, d, &w)
-            }
-        }
-    }
-
-    /// Writes the escape for one byte that needs one; returns its length (2 or 6).
-    @inline(__always) static func escape(_ c: UInt8, into d: UnsafeMutablePointer<UInt8>) -> Int {
-        d[0] = 0x5C
-        switch c {
-        case 0x22, 0x5C: d[1] = c; return 2
-        case 0x0A: d[1] = UInt8(ascii: "n"); return 2
-        case 0x0D: d[1] = UInt8(ascii: "r"); return 2
-        case 0x09: d[1] = UInt8(ascii: "t"); return 2
-        default:
-            d[1] = UInt8(ascii: "u"); d[2] = 0x30; d[3] = 0x30
-            d[4] = hexDigit(c >> 4); d[5] = hexDigit(c & 0xF)
-            return 6
+            out.removeLast(room - written)
+            r += consumed
         }
     }
 
@@ -172,8 +141,6 @@ extension JSON {
             }
         }
     }
-
-    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     @inline(__always) static func appendLiteral(_ s: StaticString, into out: inout [UInt8]) {
         out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
