@@ -46,6 +46,25 @@ import Testing
         #expect(!text.contains("T-99881"))
     }
 
+    /// The header's meta holds command lines (`run`'s agent, `mcp-stdio`'s server): a key given
+    /// as an argument is caught by the default heuristic, and patterns apply there too.
+    @Test func commandLinesInTheHeaderAreRedacted() throws {
+        var r = Redactor()
+        try r.add(patterns: ["T-[0-9]+"])
+        let agent: [JSON] = ["python", "agent.py", "--key", .string(Self.secret), "--ticket", "T-99881"]
+        var header = CassetteHeader(tool: "test", createdUnixNs: 1)
+        header.meta["command"] = "run"
+        header.meta["agent"] = .array(agent)
+        header.meta["routes"] = .obj([("/", "http://127.0.0.1:9")])
+        let bytes = Fixtures.encode([.header(header), .exchange(exchangeFullOfSecrets())], redactor: r)
+        let text = try rawText(bytes)
+        #expect(!text.contains(Self.secret) && !text.contains("T-99881"))
+        #expect(text.contains("agent.py") && text.contains("http://127.0.0.1:9"))
+        // Without text rules the header is written as it is.
+        let plain = try rawText(Fixtures.encode([.header(header)], redactor: .disabled))
+        #expect(plain.contains(Self.secret))
+    }
+
     /// A conversation whose turns resend their history: the encoder skips redacting entries
     /// equal to ones it already wrote, so a secret resent in history, or added late, must still
     /// never reach the file, and the records must still come back whole.

@@ -160,6 +160,8 @@ struct RecordCLITests {
         (["run", "--record", "x.cassette", "--upstream", "http://h", "--", "no-such-command-xyz"], "command not found"),
         (["mcp-stdio", "-o", "x.cassette"], "no server command"),
         (["mcp-stdio", "-o", "x.cassette", "--", "no-such-command-xyz"], "command not found"),
+        (["mcp-stdio", "-o", "x.cassette", "--redact-pattern", "(unclosed", "--", "true"], "(unclosed"),
+        (["mcp-stdio", "-o", "x.cassette", "--config", "/nonexistent.yaml", "--", "true"], "cannot read config"),
     ])
     func badInput(args: [String], message: String) throws {
         let dir = TempDir()

@@ -113,4 +113,40 @@ struct RunAndStdioTests {
         let request2 = messages.first { $0.message["id"] == .int(2) && $0.direction == .toServer }
         #expect(toClient.last.map { $0.monoNs >= (request2?.monoNs ?? .max) } == true)
     }
+
+    @Test("mcp-stdio applies --redact-path, --redact-pattern and the config's redact rules to every message")
+    func stdioRedaction() throws {
+        let dir = TempDir()
+        let cassette = dir.file("stdio.cassette")
+        let cfg = dir.file("proxy.yaml")
+        try "redact:\n  json_paths: [result.session_key]\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        // Answers each request with a result that carries a session key and echoes the note.
+        let server = """
+            import json, sys
+            for line in sys.stdin:
+                msg = json.loads(line)
+                if "id" in msg:
+                    res = {"session_key": "server-side-key-" + str(4711), "note": msg["params"]["arguments"]["note"]}
+                    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": res}), flush=True)
+            """
+        let input = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"q","arguments":{"db_password":"hunter2-hunter2","note":"ticket ACME-98765 is open"}}}"# + "\n"
+        let r = try tapedeck(["mcp-stdio", "-o", cassette, "--config", cfg, "--redact-path", "params.arguments.db_password",
+                              "--redact-pattern", "ACME-[0-9]+", "--", "python3", "-c", server, "--api-key", "sk-live-abcdefghijklmnopqrstuvwx"],
+                             stdin: input, timeout: 60)
+        #expect(r.code == 0, "stderr: \(r.stderr)")
+        // The agent still sees everything: redaction is for the cassette only.
+        #expect(r.stdout.contains("server-side-key-4711") && r.stdout.contains("ACME-98765"))
+        let raw = try runProcess("/bin/sh", ["-c", "lz4 -dc < '\(cassette)'"])
+        #expect(raw.code == 0)
+        // The key on the server's command line is caught in the header by the default heuristic.
+        for secret in ["server-side-key-4711", "hunter2-hunter2", "ACME-98765", "sk-live-abcdefghijklmnopqrstuvwx"] {
+            #expect(!raw.stdout.contains(secret), "\(secret) reached the cassette")
+        }
+        let messages = try CassetteFile.readAll(path: cassette).records.compactMap { if case .message(let m) = $0 { return m }; return nil }
+        let call = messages.first { $0.direction == .toServer }
+        #expect(call?.message["params"]?["arguments"]?["db_password"]?.stringValue == Redactor.placeholder)
+        #expect(call?.message["params"]?["arguments"]?["note"]?.stringValue?.contains("ticket") == true)
+        let reply = messages.first { $0.direction == .toClient }
+        #expect(reply?.message["result"]?["session_key"]?.stringValue == Redactor.placeholder)
+    }
 }

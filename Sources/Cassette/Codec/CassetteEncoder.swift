@@ -63,7 +63,8 @@ public final class CassetteEncoder {
         case .message(var m):
             redactor.redact(&m)
             appendLine(Record.message(m).toJSON())
-        case .header(let h):
+        case .header(var h):
+            redactor.redact(&h)
             appendLine(Record.header(h).toJSON())
         case .blob(let b):
             appendLine(Record.blob(b).toJSON(), counts: false)

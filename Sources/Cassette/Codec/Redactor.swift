@@ -95,6 +95,14 @@ public struct Redactor: Sendable {
         m.message = redactJSON(m.message)
     }
 
+    /// Redacts a header's `meta` in place with the text rules (the secret-key heuristic and
+    /// the patterns): it holds command lines (`run`'s agent, `mcp-stdio`'s server), which may
+    /// carry a key given as an argument. JSON paths address bodies and messages, not this.
+    public func redact(_ h: inout CassetteHeader) {
+        guard hasTextRules, let m = mapStrings(.object(h.meta)), case .object(let o) = m else { return }
+        h.meta = o
+    }
+
     /// Whether any text rule is active (so callers can skip work).
     var hasTextRules: Bool { secretKeyHeuristic || !patterns.isEmpty }
 

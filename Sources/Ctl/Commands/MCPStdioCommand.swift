@@ -20,6 +20,12 @@ struct MCPStdioCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "The cassette to write.") var output: String?
     @Option(help: "Answer from this cassette instead of running a server.") var replay: String?
     @Flag(help: "Continue an existing cassette instead of replacing it.") var append = false
+    @Option(name: .customLong("redact-path"), help: "A JSON path in each JSON-RPC message to redact (params.arguments.token); repeatable.")
+    var redactPaths: [String] = []
+    @Option(name: .customLong("redact-pattern"), help: "A regex whose matches are redacted from all message text; repeatable.")
+    var redactPatterns: [String] = []
+    @Option(help: "A YAML proxy config; its redact section (json_paths, patterns) applies to the messages, flags add to it.")
+    var config: String?
     @Argument(parsing: .postTerminator, help: "The server command and its arguments, after '--'.") var command: [String] = []
 
     func run() async throws {
@@ -33,7 +39,7 @@ struct MCPStdioCommand: AsyncParsableCommand {
         guard !command.isEmpty else { throw CLIError.input("no server command: put it after '--', e.g. tapedeck mcp-stdio -o t.cassette -- my-server") }
         let header = CassetteHeader(tool: "tapedeck \(Tapedeck.version)", createdUnixNs: HostFacts.unixNs(), host: HostFacts.current(),
                                     meta: ["command": "mcp-stdio", "server": .array(command.map { .string($0) })])
-        let recorder = try CassetteRecorder(path: output, header: header, append: append)
+        let recorder = try CassetteRecorder(path: output, header: header, redactor: try redactor(), append: append)
         let bridge: MCPStdioBridge
         do { bridge = try MCPStdioBridge(command: command, recorder: recorder) } catch { throw CLIError.input(error.description) }
         let code = try await bridge.run()
@@ -46,6 +52,16 @@ struct MCPStdioCommand: AsyncParsableCommand {
 }
 
 extension MCPStdioCommand {
+    /// The default redaction (secret-looking strings) plus the config file's and the flags' rules.
+    func redactor() throws -> Redactor {
+        var r = Redactor()
+        do {
+            let file = try config.map { path throws(ProxyConfigError) in try ProxyConfigFile.load(path: path) } ?? ProxyConfigFile()
+            try r.add(jsonPaths: file.redactPaths + redactPaths, patterns: file.redactPatterns + redactPatterns)
+        } catch { throw CLIError.input("\(error)") }
+        return r
+    }
+
     /// Serves the recorded stdio session: one JSON-RPC line in, the recorded replies out.
     func replayStdio(cassette: String) throws {
         let (records, report) = try CassetteFile.readAll(path: cassette)
