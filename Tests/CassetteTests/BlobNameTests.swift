@@ -26,6 +26,19 @@ import Testing
     }
 
     /// A decoder reads blob names that are not digests (another writer, a hand edit) too.
+    /// Dictionaries place keys by the print mixed with their seed (no `Hasher`): every key of a
+    /// table that grows through many rehashes is found, a missing one is not, and the keys
+    /// spread over the buckets (the number of distinct raw hashes under one seed).
+    @Test func tablesFindEveryKeyAfterGrowing() {
+        let names = (0..<50_000).map { XXH64.contentName(Array("blob \($0)".utf8)) } + (0..<500).map { "m\($0)" }
+        var table: [BlobName: Int] = [:]
+        for (i, n) in names.enumerated() { table[BlobName(n)] = i }
+        #expect(table.count == names.count)
+        for (i, n) in names.enumerated() where table[BlobName(n)] != i { Issue.record("lost \(n)"); break }
+        #expect(table[BlobName("not-a-name")] == nil)
+        #expect(Set(names.map { BlobName($0)._rawHashValue(seed: 12345) }).count == names.count)
+    }
+
     @Test func theDecoderAcceptsAnyBlobName() throws {
         let lines: [JSON] = [
             Record.header(Fixtures.header).toJSON(),
