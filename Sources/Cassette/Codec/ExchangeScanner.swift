@@ -306,6 +306,14 @@ extension JSONParser {
         if negative { i += 1 }
         let start = i
         var v: Int64 = 0
+        // Eighteen digits cannot overflow: no checks until then (timings have nine or ten).
+        let unchecked = min(end, i + 18)
+        while i < unchecked {
+            let d = byte(i) &- 0x30
+            guard d < 10 else { break }
+            v = v &* 10 &+ Int64(d)
+            i += 1
+        }
         while i < end {
             let d = byte(i) &- 0x30
             guard d < 10 else { break }
