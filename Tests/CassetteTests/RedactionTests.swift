@@ -46,6 +46,20 @@ import Testing
         #expect(!text.contains("T-99881"))
     }
 
+    /// The block scan for `sk-` finds exactly what a byte loop finds, at every offset and near
+    /// both ends (texts shorter than a key never hold one).
+    @Test func keyScanMatchesAByteLoop() {
+        var rng = SplitMix64(seed: 31)
+        let pieces = ["s", "k", "-", "sk", "k-", "sk-", "x", "chatcmpl-", "ask", "risk-free", "é"]
+        for _ in 0..<20_000 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 40) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            let b = Array(text.utf8)
+            let expected = b.count >= 23 && (0..<max(0, b.count - 2)).contains { b[$0] == 0x73 && b[$0 + 1] == 0x6B && b[$0 + 2] == 0x2D }
+            #expect(SecretScanner.mayHoldKey(text) == expected, "\(text)")
+        }
+    }
+
     /// The header's meta holds command lines (`run`'s agent, `mcp-stdio`'s server): a key given
     /// as an argument is caught by the default heuristic, and patterns apply there too.
     @Test func commandLinesInTheHeaderAreRedacted() throws {

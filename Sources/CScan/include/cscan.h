@@ -261,4 +261,23 @@ static inline int td_valid_utf8(const uint8_t *p, size_t n) {
     return 1;
 }
 
+/// The index of the first "sk-" in p[0..<n] (where a provider secret key may start), or n.
+static inline size_t td_find_sk(const uint8_t *p, size_t n) {
+    size_t k = 0;
+#if TD_SSE2
+    while (k + 18 <= n) {
+        __m128i s = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + k)), _mm_set1_epi8('s'));
+        __m128i kk = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + k + 1)), _mm_set1_epi8('k'));
+        __m128i d = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + k + 2)), _mm_set1_epi8('-'));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_and_si128(s, kk), d));
+        if (m) return k + (size_t)__builtin_ctz(m);
+        k += 16;
+    }
+#endif
+    for (; k + 3 <= n; k++) {
+        if (p[k] == 's' && p[k + 1] == 'k' && p[k + 2] == '-') return k;
+    }
+    return n;
+}
+
 #endif

@@ -13,7 +13,7 @@ public final class CassetteEncoder {
     /// A frame is ended once it holds this many raw bytes.
     public var maxFrameRawBytes: Int
     /// Blob names already written to this cassette.
-    public private(set) var knownBlobs: Set<String>
+    private(set) var knownBlobs: Set<BlobName>
     /// Names of entry lists already written (for delta references).
     var knownLists: Set<String> = []
     /// Blob names of recently seen content, so resent history is not hashed again.
@@ -36,7 +36,7 @@ public final class CassetteEncoder {
                 maxFrameRawBytes: Int = 1 << 20) {
         self.redactor = redactor
         self.deduplicate = deduplicate
-        self.knownBlobs = knownBlobs
+        self.knownBlobs = Set(knownBlobs.map(BlobName.init))
         self.maxFrameRawBytes = maxFrameRawBytes
         self.writer = LZ4FrameWriter()
     }
@@ -76,7 +76,7 @@ public final class CassetteEncoder {
         let (stored, refs, blobs) = ContentDedup.split(body, lists: &knownLists, added: &stagedLists, cache: &blobNames,
                                                        prefixes: prefixes)
         guard !refs.isEmpty else { appendExchangeLine(ex, nil); return }
-        for b in blobs where knownBlobs.insert(b.hash).inserted {
+        for b in blobs where knownBlobs.insert(BlobName(b.hash)).inserted {
             stagedBlobs.append(b.hash)
             appendLine(Record.blob(b).toJSON(), counts: false)
         }
@@ -125,7 +125,7 @@ public final class CassetteEncoder {
     /// of the file. The next flush begins a new frame right after the earlier blocks; readers
     /// accept a frame that ends without an end mark when a new frame follows.
     public func rollbackLastFlush() {
-        for b in lastFlushBlobs { knownBlobs.remove(b) }
+        for b in lastFlushBlobs { knownBlobs.remove(BlobName(b)) }
         for l in lastFlushLists { knownLists.remove(l) }
         lastFlushBlobs.removeAll(); lastFlushLists.removeAll()
         blobNames.forgetLists()  // Their entries' blobs may have been in the lost flush.
