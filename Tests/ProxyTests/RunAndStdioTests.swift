@@ -148,5 +148,37 @@ struct RunAndStdioTests {
         #expect(call?.message["params"]?["arguments"]?["note"]?.stringValue?.contains("ticket") == true)
         let reply = messages.first { $0.direction == .toClient }
         #expect(reply?.message["result"]?["session_key"]?.stringValue == Redactor.placeholder)
+
+        // Replay matches the live request as it was recorded: with the same rules the request
+        // whose password was redacted on disk is answered, with the live id.
+        let again = input.replacingOccurrences(of: #""id":7"#, with: #""id":8"#)
+        let hit = try tapedeck(["mcp-stdio", "--replay", cassette, "--config", cfg, "--redact-path", "params.arguments.db_password",
+                                "--redact-pattern", "ACME-[0-9]+"], stdin: again, timeout: 60)
+        #expect(hit.code == 0, "stderr: \(hit.stderr)")
+        #expect((try? JSON.parse(hit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))?["id"] == .int(8), "stdout: \(hit.stdout)")
+        // Without the path rule the password no longer matches the recording: a miss, exit 3.
+        let miss = try tapedeck(["mcp-stdio", "--replay", cassette, "--redact-pattern", "ACME-[0-9]+"], stdin: again, timeout: 60)
+        #expect(miss.code == 3)
+        #expect(miss.stdout.contains("cassette_miss") && miss.stdout.contains("db_password"), "stdout: \(miss.stdout)")
+    }
+
+    @Test("mcp-stdio --replay answers a request whose key was redacted on disk (default rules)")
+    func stdioReplayRedactsLiveRequests() throws {
+        let dir = TempDir()
+        let cassette = dir.file("stdio.cassette")
+        let server = """
+            import json, sys
+            for line in sys.stdin:
+                msg = json.loads(line)
+                if "id" in msg:
+                    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"ok": True}}), flush=True)
+            """
+        let input = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch","arguments":{"api_key":"sk-abcdefghijklmnopqrstuvwxyz012345"}}}"# + "\n"
+        let rec = try tapedeck(["mcp-stdio", "-o", cassette, "--", "python3", "-c", server], stdin: input, timeout: 60)
+        #expect(rec.code == 0, "stderr: \(rec.stderr)")
+        let replayed = try tapedeck(["mcp-stdio", "--replay", cassette], stdin: input, timeout: 60)
+        #expect(replayed.code == 0, "stderr: \(replayed.stderr) stdout: \(replayed.stdout)")
+        let reply = try JSON.parse(replayed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(reply["id"] == .int(1) && reply["result"]?["ok"] == .bool(true))
     }
 }

@@ -96,6 +96,10 @@ public struct Redactor: Sendable {
         m.message = redactJSON(m.message)
     }
 
+    /// A JSON-RPC message as it would be recorded: replay redacts a live message this way before
+    /// matching it against recorded (redacted) ones.
+    public func redacted(message: JSON) -> JSON { redactJSON(message) }
+
     /// Redacts a header's `meta` in place with the text rules (the secret-key heuristic and
     /// the patterns): it holds command lines (`run`'s agent, `mcp-stdio`'s server), which may
     /// carry a key given as an argument. JSON paths address bodies and messages, not this.

@@ -19,6 +19,10 @@ public struct StdioReplay: Sendable {
     public private(set) var hits = 0
     /// Requests with no recorded answer.
     public private(set) var misses: [String] = []
+    /// The rules the recording was made with: a live request is matched as it would have been
+    /// recorded (a key in its arguments, redacted on disk, must not make it miss). Replies keep
+    /// the live request's id.
+    public var redactor: Redactor?
 
     /// Pairs recorded requests with the server messages that answered them.
     public init(messages: [StdioMessage]) {
@@ -56,12 +60,13 @@ public struct StdioReplay: Sendable {
         if let batch = msg.arrayValue { return batch.flatMap { receive($0) } }
         guard let method = msg["method"]?.stringValue else { return [] }  // a client response
         guard let id = msg["id"], !id.isNull else { return [] }             // a notification
-        let k = Self.key(msg)
+        let live = redactor?.redacted(message: msg) ?? msg
+        let k = Self.key(live)
         guard let i = entries.firstIndex(where: { !$0.played && $0.key == k }) else {
             let near = entries.first { $0.request["method"]?.stringValue == method }
             var why = "no recorded \(method) request matches"
             if let near {
-                var a = near.request["params"] ?? .null, b = msg["params"] ?? .null
+                var a = near.request["params"] ?? .null, b = live["params"] ?? .null
                 a["_meta"] = nil; b["_meta"] = nil
                 if let d = RequestDiff.firstDifference(a, b, path: "params") {
                     why += "; nearest differs at \(d.0): recorded \(RequestDiff.show(d.1)), live \(RequestDiff.show(d.2))"

@@ -14,7 +14,9 @@ struct MCPStdioCommand: AsyncParsableCommand {
             stderr passes through; the server's exit code becomes tapedeck's.
             With --replay CASSETTE, no server runs: tapedeck answers the agent from the recorded messages
             (an offline MCP server for CI); a request with no recorded answer gets a JSON-RPC error of type
-            cassette_miss, and tapedeck exits 3 when stdin closes.
+            cassette_miss, and tapedeck exits 3 when stdin closes. Live requests are redacted with the
+            default rules and any --redact-path/--redact-pattern/--config given before they are matched,
+            so give replay the rules the recording was made with.
             """)
 
     @Option(name: [.short, .customLong("output")], help: "The cassette to write.") var output: String?
@@ -52,7 +54,8 @@ struct MCPStdioCommand: AsyncParsableCommand {
 }
 
 extension MCPStdioCommand {
-    /// The default redaction (secret-looking strings) plus the config file's and the flags' rules.
+    /// The default redaction (secret-looking strings) plus the config file's and the flags' rules:
+    /// what recording writes, and what replay applies to live requests before matching them.
     func redactor() throws -> Redactor {
         var r = Redactor()
         do {
@@ -71,6 +74,7 @@ extension MCPStdioCommand {
             throw CLIError.input("\(cassette) holds no MCP stdio messages (record some with tapedeck mcp-stdio -o \(cassette) -- <server>)")
         }
         var engine = StdioReplay(messages: messages)
+        engine.redactor = try redactor()
         let out = FileHandle.standardOutput
         while let line = readLine(strippingNewline: true) {
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
