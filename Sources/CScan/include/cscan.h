@@ -43,6 +43,19 @@ static inline size_t td_special_index(const uint8_t *p, size_t from, size_t to) 
     return k;
 }
 
+#if TD_SSE2
+/// Copies the 16 bytes at s + *r to d + *w and advances both past the ones that need no
+/// escape; returns whether a special byte stopped it (then s[*r] is that byte).
+static inline int td_copy_plain16(const uint8_t *s, size_t *r, uint8_t *d, size_t *w) {
+    _mm_storeu_si128((__m128i *)(d + *w), _mm_loadu_si128((const __m128i *)(s + *r)));
+    unsigned m = td_special16(s + *r);
+    if (!m) { *r += 16; *w += 16; return 0; }
+    unsigned k = (unsigned)__builtin_ctz(m);
+    *r += k; *w += k;
+    return 1;
+}
+#endif
+
 static inline uint8_t td_hex_digit(uint8_t v) { return v < 10 ? (uint8_t)(0x30 + v) : (uint8_t)(0x61 + v - 10); }
 
 /// The second byte of the two-byte escape of each byte below 0x60 that has one ('"', '\\',
@@ -94,12 +107,7 @@ static inline size_t td_escape(const uint8_t *s, size_t n, uint8_t *d, size_t ca
     while (r < n) {
 #if TD_SSE2
         if (r + 16 <= n && w + 16 <= cap) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(s + r));
-            _mm_storeu_si128((__m128i *)(d + w), v);
-            unsigned m = td_special16(s + r);
-            if (!m) { r += 16; w += 16; continue; }
-            unsigned k = (unsigned)__builtin_ctz(m);
-            r += k; w += k;
+            if (!td_copy_plain16(s, &r, d, &w)) continue;
         } else
 #endif
         if (!td_is_special(s[r])) {
@@ -143,6 +151,20 @@ enum {
     TD_UNESCAPE_CONTROL = 5,         // at a control byte inside the string
 };
 
+/// Decodes the escape whose second byte is `e` onto d[*w], returning -1; or, without writing,
+/// TD_UNESCAPE_U for a \u escape (left to the caller) or TD_UNESCAPE_BAD_ESCAPE. A table, not a
+/// switch: the indirect jump of a switch was a quarter of the decoding loop.
+static inline int td_unescape_one(uint8_t e, uint8_t *d, size_t *w, int *canonical) {
+    uint16_t t = td_unescape_table[e];
+    if (__builtin_expect(t > 0xFF, 0)) {
+        if (t == TD_ESC_U) return TD_UNESCAPE_U;
+        if (t == TD_ESC_BAD) return TD_UNESCAPE_BAD_ESCAPE;
+        *canonical = 0;  // '\/', '\b', '\f'
+    }
+    d[(*w)++] = (uint8_t)t;
+    return -1;
+}
+
 /// Decodes a JSON string from s[*r], inside the string, into d[*w...], up to the closing
 /// quote or the next \u escape, which it leaves to the caller. Clears *canonical for an escape
 /// the serializer would not write ('\/', '\b', '\f').
@@ -171,13 +193,11 @@ static inline int td_unescape(const uint8_t *s, size_t *rp, size_t end, uint8_t 
                     return c == 0x22 ? TD_UNESCAPE_QUOTE : TD_UNESCAPE_CONTROL;
                 }
                 if (k == 15) { pos = 15; break; }  // the escaped byte is in the next block
-                uint16_t t = td_unescape_table[s[r + k + 1]];
-                if (__builtin_expect(t > 0xFF, 0)) {
-                    if (t == TD_ESC_U) { *rp = r + k; *wp = w; return TD_UNESCAPE_U; }
-                    if (t == TD_ESC_BAD) { *rp = r + k + 1; *wp = w; return TD_UNESCAPE_BAD_ESCAPE; }
-                    *canonical = 0;  // '\/', '\b', '\f'
+                int stop = td_unescape_one(s[r + k + 1], d, &w, canonical);
+                if (__builtin_expect(stop >= 0, 0)) {
+                    *rp = stop == TD_UNESCAPE_BAD_ESCAPE ? r + k + 1 : r + k; *wp = w;
+                    return stop;
                 }
-                d[w++] = (uint8_t)t;
                 pos = k + 2;
                 m &= ~0u << pos;  // the escaped byte (which may be a quote or backslash) too
             }
@@ -187,13 +207,7 @@ static inline int td_unescape(const uint8_t *s, size_t *rp, size_t end, uint8_t 
         // The plain run up to the next special byte.
 #if TD_SSE2
         while (r + 16 <= end) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(s + r));
-            _mm_storeu_si128((__m128i *)(d + w), v);
-            unsigned m = td_special16(s + r);
-            if (!m) { r += 16; w += 16; continue; }
-            unsigned k = (unsigned)__builtin_ctz(m);
-            r += k; w += k;
-            goto special;
+            if (td_copy_plain16(s, &r, d, &w)) goto special;
         }
 #endif
         while (r < end && !td_is_special(s[r])) d[w++] = s[r++];
@@ -206,14 +220,12 @@ static inline int td_unescape(const uint8_t *s, size_t *rp, size_t end, uint8_t 
         if (c < 0x20) { status = TD_UNESCAPE_CONTROL; break; }
         // A backslash.
         if (r + 1 >= end) { r = end; status = TD_UNESCAPE_UNTERMINATED_ESC; break; }
-        // A table, not a switch: the indirect jump of a switch was a quarter of this loop.
-        uint16_t t = td_unescape_table[s[r + 1]];
-        if (__builtin_expect(t > 0xFF, 0)) {
-            if (t == TD_ESC_U) { status = TD_UNESCAPE_U; break; }
-            if (t == TD_ESC_BAD) { r += 1; status = TD_UNESCAPE_BAD_ESCAPE; break; }
-            *canonical = 0;  // '\/', '\b', '\f'
+        int stop = td_unescape_one(s[r + 1], d, &w, canonical);
+        if (stop >= 0) {
+            if (stop == TD_UNESCAPE_BAD_ESCAPE) r += 1;
+            status = stop;
+            break;
         }
-        d[w++] = (uint8_t)t;
         r += 2;
     }
     *rp = r; *wp = w;

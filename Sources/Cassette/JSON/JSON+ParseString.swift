@@ -48,9 +48,7 @@ extension JSONParser {
         var canonical: Int32 = 1
         while true {
             // CScan decodes up to the closing quote or a \u escape.
-            var (cr, cw) = (r, w)
-            let status = Int(td_unescape(s, &cr, end, d, &cw, &canonical))
-            r = cr; w = cw
+            let status = Int(td_unescape(s, &r, end, d, &w, &canonical))
             switch status {
             case Int(TD_UNESCAPE_QUOTE): return (r, w, nil, canonical != 0)
             case Int(TD_UNESCAPE_U): break
