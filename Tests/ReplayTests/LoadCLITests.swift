@@ -91,8 +91,10 @@ import TestSupport
 
     /// A short `bench proxy` run: every target is measured, and the proxy processes' CPU time
     /// per operation is read from /proc (none for the direct connection, which has no process).
+    /// `--stagger` delays the second stream's start by half a gap; both streams still deliver
+    /// every chunk.
     @Test func benchProxyReportsThroughputAndCPUPerOperation() throws {
-        let r = try tapedeck(["bench", "proxy", "--json", "--no-nginx", "--streams", "2", "--seconds", "0.2", "--rounds", "1",
+        let r = try tapedeck(["bench", "proxy", "--json", "--no-nginx", "--streams", "2", "--seconds", "0.2", "--rounds", "1", "--stagger",
                               "--window", "0.5", "--throughput-streams", "4", "--request-connections", "4"], timeout: 240)
         #expect(r.code == 0, "\(r.stderr)")
         let j = try JSON.parse(r.stdout)
@@ -106,6 +108,7 @@ import TestSupport
             #expect((j["cpu_us_per_chunk"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
         }
         #expect(j["cpu_us_per_request"]?["direct"] == nil)
+        #expect(j["stagger"] == true)
         for name in ["tapedeck", "tapedeck+record"] {
             #expect((j["rss_mib_after_requests"]?[name]?.doubleValue ?? 0) > 1, "\(name): \(r.stdout)")
         }

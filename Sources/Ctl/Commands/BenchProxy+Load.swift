@@ -8,8 +8,10 @@ import Synchronization
 extension BenchProxy {
     /// What a load run measures.
     enum LoadMode: Sendable {
-        /// One paced stream per connection; every chunk's latency is sampled.
-        case latency(gapMs: Int, events: Int)
+        /// One paced stream per connection; every chunk's latency is sampled. With `stagger`,
+        /// connection k of n sends its request k/n of a gap after it connects, so that the
+        /// streams' chunks are spread over each gap instead of arriving together.
+        case latency(gapMs: Int, events: Int, stagger: Bool)
         /// Unpaced streams; chunks received per second over a window.
         case chunks(window: Double)
         /// Small non-streamed requests in a loop; requests per second over a window.
@@ -84,6 +86,8 @@ extension BenchProxy {
         let collector: Collector
         let sample: Bool
         let loop: Bool
+        /// How long after connecting the first request goes out, ns.
+        let startDelayNs: Int64
         var carry: [UInt8] = []
         var local: [Int64] = []
         var stopped = false
@@ -91,12 +95,21 @@ extension BenchProxy {
         /// The body every request carries.
         static let requestBody = #"{"model":"bench","stream":true,"messages":[{"role":"user","content":"go"}]}"#
 
-        init(path: String, hostHeader: String, collector: Collector, sample: Bool, loop: Bool) {
+        init(path: String, hostHeader: String, collector: Collector, sample: Bool, loop: Bool, startDelayNs: Int64 = 0) {
             self.path = path; self.hostHeader = hostHeader; self.collector = collector; self.sample = sample; self.loop = loop
+            self.startDelayNs = startDelayNs
         }
 
         func channelActive(context: ChannelHandlerContext) {
-            send(context)
+            if startDelayNs > 0 {
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .nanoseconds(startDelayNs)) {
+                    let (handler, ctx) = bound.value
+                    if ctx.channel.isActive { handler.send(ctx) }
+                }
+            } else {
+                send(context)
+            }
             context.fireChannelActive()
         }
 
@@ -185,14 +198,19 @@ extension BenchProxy {
                      group: any EventLoopGroup, probe: ProcessProbe? = nil) async throws -> LoadResult {
         let collector = Collector()
         let path: String, sample: Bool, loop: Bool
+        var spreadNs: Int64 = 0
         switch mode {
-        case .latency(let gap, let events): path = "\(prefix)/v1/chat/completions?n=\(events)&gap=\(gap)"; sample = true; loop = false
+        case .latency(let gap, let events, let stagger):
+            path = "\(prefix)/v1/chat/completions?n=\(events)&gap=\(gap)"; sample = true; loop = false
+            if stagger { spreadNs = Int64(gap) * 1_000_000 }
         case .chunks: path = "\(prefix)/v1/chat/completions?n=100000000&gap=0"; sample = false; loop = false
         case .requests: path = "\(prefix)/v1/small"; sample = false; loop = true
         }
         let hostHeader = "\(host):\(port)"
-        let channels = try await connectHTTP(host: host, port: port, count: connections, group: group) { _ in
-            LoadHandler(path: path, hostHeader: hostHeader, collector: collector, sample: sample, loop: loop)
+        let spread = spreadNs
+        let channels = try await connectHTTP(host: host, port: port, count: connections, group: group) {
+            LoadHandler(path: path, hostHeader: hostHeader, collector: collector, sample: sample, loop: loop,
+                        startDelayNs: spread * Int64($0) / Int64(connections))
         }
         var result = LoadResult()
         switch mode {

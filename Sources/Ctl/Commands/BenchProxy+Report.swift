@@ -39,8 +39,10 @@ extension BenchProxy {
         var rssMiBChunks: [String: Double] = [:]
         var rssMiBRequests: [String: Double] = [:]
 
-        init(names: [String], gapMs: Int, seconds: Double) {
-            self.names = names; self.gapMs = gapMs; self.seconds = seconds
+        var stagger = false
+
+        init(names: [String], gapMs: Int, seconds: Double, stagger: Bool) {
+            self.names = names; self.gapMs = gapMs; self.seconds = seconds; self.stagger = stagger
         }
 
         func added(_ level: Int, _ name: String) -> (p50: Double, p99: Double)? {
@@ -63,6 +65,7 @@ extension BenchProxy {
         func json() -> JSON {
             var o = JSONObject()
             o["gap_ms"] = .int(gapMs)
+            o["stagger"] = .bool(stagger)
             var lat = JSONObject()
             for level in latency.keys.sorted() {
                 var l = JSONObject()
@@ -97,7 +100,8 @@ extension BenchProxy {
         }
 
         func printText(throughputStreams: Int, connections: Int) {
-            print("tapedeck bench proxy: chunks every \(gapMs) ms, \(String(format: "%g", seconds)) s per latency run")
+            print("tapedeck bench proxy: chunks every \(gapMs) ms, \(String(format: "%g", seconds)) s per latency run"
+                  + (stagger ? ", stream starts spread over one gap" : ", streams started together"))
             print("")
             print("per-chunk latency (upstream write -> client read), ms; added = through the proxy - direct")
             print("  streams  target            p50      p99     added p50  added p99   chunks")

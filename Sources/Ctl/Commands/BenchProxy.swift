@@ -24,6 +24,8 @@ struct BenchProxy: AsyncParsableCommand {
     @Option(help: "Concurrent paced streams for the latency runs, comma-separated.") var streams = "1,100,1000"
     @Option(help: "Milliseconds between chunks in the latency runs.") var gapMs = 20
     @Option(help: "Seconds per latency run.") var seconds = 5.0
+    @Flag(help: "Spread the paced streams' starts evenly over one gap (stream k of n starts k/n of a gap late), so their chunks do not all fall due at once.")
+    var stagger = false
     @Option(help: "Concurrent unpaced streams for the chunks/s runs.") var throughputStreams = 64
     @Option(help: "Keep-alive connections for the requests/s runs.") var requestConnections = 64
     @Option(help: "Measurement window of the throughput runs, seconds (after 1 s of warm-up).") var window = 4.0
@@ -82,11 +84,11 @@ struct BenchProxy: AsyncParsableCommand {
                                        probe: t.process.map { ProcessProbe(pid: $0.processIdentifier) })
         }
 
-        var report = Report(names: names, gapMs: gapMs, seconds: seconds)
+        var report = Report(names: names, gapMs: gapMs, seconds: seconds, stagger: stagger)
         let events = max(1, Int(seconds * 1000) / gapMs)
         for level in levels {
             for name in names {
-                let r = try await measure(name, level, .latency(gapMs: gapMs, events: events))
+                let r = try await measure(name, level, .latency(gapMs: gapMs, events: events, stagger: stagger))
                 report.latency[level, default: [:]][name] = Report.Latency(r)
                 progress("latency  \(level) streams  \(name): \(report.latency[level]![name]!.summary)")  // set just above
             }
