@@ -41,9 +41,14 @@ enum Main {
         // threshold it keeps adjusting; with records freed at a high rate that meant an
         // madvise and a TLB shootdown (an interrupt of the other core's event loop) many
         // times a second. Keep up to 64 MiB of free heap instead.
-        // mallopt is not in Swift's Glibc module; M_TRIM_THRESHOLD is -1 in malloc.h.
+        // The heap also grows 64 MiB at a time rather than by what each allocation lacks:
+        // readers of large cassettes allocate steadily, and growing in small steps cost them
+        // about 2 % in system calls and page-table work (bench cassette, alternating runs).
+        // mallopt is not in Swift's Glibc module; M_TRIM_THRESHOLD is -1 and M_TOP_PAD -2 in malloc.h.
         if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {  // RTLD_DEFAULT
-            _ = unsafeBitCast(f, to: (@convention(c) (Int32, Int32) -> Int32).self)(-1, 64 << 20)
+            let mallopt = unsafeBitCast(f, to: (@convention(c) (Int32, Int32) -> Int32).self)
+            _ = mallopt(-1, 64 << 20)
+            _ = mallopt(-2, 64 << 20)
         }
         #endif
         let code = await CLI.execute(Tapedeck.self, arguments: Array(CommandLine.arguments.dropFirst()))

@@ -81,4 +81,29 @@ import Testing
         if case .json = Body(bytes: Array("{ \"a\" : 1 }".utf8)) { Issue.record("odd layout must fall back to text") }
         #expect(Body(bytes: [0xFF, 0x00, 0x80]) == .binary([0xFF, 0x00, 0x80]))
     }
+
+    /// A repeated key keeps its last value wherever the two copies lie: far from the end of the
+    /// input or in its last 16 bytes (where keys are hashed byte by byte), at every length
+    /// around the 8- and 16-byte words the hash reads, escaped or not.
+    @Test func repeatedKeysKeepTheLastValueAtEveryPlace() throws {
+        for n in [1, 7, 8, 9, 15, 16, 17, 30] {
+            let key = String(repeating: "k", count: n - 1) + "z"
+            for pad in [0, 1, 5, 20, 40] {
+                let filler = String(repeating: " ", count: pad)
+                let text = #"{"\#(key)":1,"other":2,"\#(key)":3\#(filler)}"#
+                let v = try JSON.parse(text)
+                #expect(v[key] == .number(JSONNumber(text: "3")), "length \(n), padding \(pad)")
+                #expect(v.objectValue?.count == 2)
+                // The same key once escaped: still the same key.
+                let first = String(key.unicodeScalars.first!.value, radix: 16)  // The key is not empty.
+                let escaped = #"{"\#(key)":1,"\u00\#(first)\#(key.dropFirst())":3\#(filler)}"#
+                let w = try JSON.parse(escaped)
+                #expect(w.objectValue?.count == 1, "escaped, length \(n)")
+                #expect(w[key] == .number(JSONNumber(text: "3")))
+            }
+        }
+        // Canonically equivalent non-ASCII keys are one key in Swift, as before.
+        let v = try JSON.parse(#"{"caf\#u{E9}":1,"cafe\#u{301}":2}"#)
+        #expect(v.objectValue?.count == 1)
+    }
 }

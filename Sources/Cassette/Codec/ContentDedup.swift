@@ -135,34 +135,62 @@ public enum ContentDedup {
         }
     }
 
+    /// One member of `body_refs`: a whole value stored as one blob, or a list of entries given as
+    /// an earlier list (`base`, empty for none) plus the entries it adds.
+    public enum Ref: Sendable, Equatable {
+        /// A value stored as one blob.
+        case blob(BlobName)
+        /// A list: the entries of list `base`, then the blobs `add`.
+        case list(base: BlobName, add: [BlobName])
+    }
+
+    /// Reads one member of `body_refs`, or says what is wrong with it.
+    static func ref(_ ref: JSON, key: String) throws(CassetteError) -> Ref {
+        switch ref {
+        case .string(let n): return .blob(BlobName(n))
+        case .array, .object:
+            var base = BlobName.empty
+            var add: [JSON] = []
+            if case .array(let a) = ref { add = a } else {
+                guard let b = ref["base"]?.stringValue, let a = ref["add"]?.arrayValue else {
+                    throw .schema("body_refs.\(key) must be a list of blob names or {base, add}")
+                }
+                base = BlobName(b); add = a
+            }
+            var names: [BlobName] = []
+            names.reserveCapacity(add.count)
+            for nj in add {
+                guard let n = nj.stringValue else { throw .schema("body_refs.\(key) must hold blob names") }
+                names.append(BlobName(n))
+            }
+            return .list(base: base, add: names)
+        default:
+            throw .schema("body_refs.\(key) must be a blob name, a list of them, or {base, add}")
+        }
+    }
+
+    /// Puts back the value of member `key` that `ref` names, looking blobs up in `table`.
+    static func apply(_ ref: Ref, key: String, to body: inout JSONObject, table: [BlobName: JSON],
+                      lists: inout ListTable) throws(CassetteError) {
+        switch ref {
+        case .blob(let n):
+            guard let v = table[n] else { throw .missingBlob(n.text) }
+            body[key] = v
+        case .list(let base, let add):
+            body[key] = .array(try lists.register(base: base, add: add, table: table))
+        }
+    }
+
     /// Rebuilds a body from its stored form and references, looking blobs up in `table`.
     public static func join(_ stored: JSONObject, refs: JSONObject, table: [BlobName: JSON], lists: inout ListTable) throws(CassetteError) -> JSONObject {
         var body = stored
-        for (key, ref) in refs {
-            switch ref {
-            case .string(let n):
-                guard let v = table[BlobName(n)] else { throw .missingBlob(n) }
-                body[key] = v
-            case .array, .object:
-                var base = BlobName.empty
-                var add: [JSON] = []
-                if case .array(let a) = ref { add = a } else {
-                    guard let b = ref["base"]?.stringValue, let a = ref["add"]?.arrayValue else {
-                        throw .schema("body_refs.\(key) must be a list of blob names or {base, add}")
-                    }
-                    base = BlobName(b); add = a
-                }
-                var names: [BlobName] = []
-                names.reserveCapacity(add.count)
-                for nj in add {
-                    guard let n = nj.stringValue else { throw .schema("body_refs.\(key) must hold blob names") }
-                    names.append(BlobName(n))
-                }
-                body[key] = .array(try lists.register(base: base, add: names, table: table))
-            default:
-                throw .schema("body_refs.\(key) must be a blob name, a list of them, or {base, add}")
-            }
-        }
+        for (key, r) in refs { try apply(try ref(r, key: key), key: key, to: &body, table: table, lists: &lists) }
         return body
+    }
+
+    /// Rebuilds a body in place from references already read (the reader's fast path).
+    static func join(_ body: inout JSONObject, refs: [(key: String, ref: Ref)], table: [BlobName: JSON],
+                     lists: inout ListTable) throws(CassetteError) {
+        for (key, r) in refs { try apply(r, key: key, to: &body, table: table, lists: &lists) }
     }
 }

@@ -51,9 +51,7 @@ enum ExchangeScanner {
                     case .method: rq.method = try p.string()
                     case .url: rq.url = try p.string()
                     case .headers: rq.headers = try p.headers()
-                    case .bodyRefs:
-                        guard case .object(let o) = try p.value() else { throw FastPathMiss() }
-                        rq.refs = o
+                    case .bodyRefs: rq.refs = try p.bodyRefs()
                     default: if try !rq.body.take(k, &p) { try p.skip() }
                     }
                 }
@@ -92,10 +90,14 @@ enum ExchangeScanner {
         }
         p.skipWS()
         guard p.i == p.end, let id, let startUnix, rq.seen, let method = rq.method, let url = rq.url, let outcome else { throw FastPathMiss() }
-        var reqBody = try rq.body.body()
+        let reqBody: Body
         if let refs = rq.refs {
-            guard case .json(.object(let stored), let layout) = reqBody else { throw FastPathMiss() }
-            do { reqBody = .json(.object(try ContentDedup.join(stored, refs: refs, table: blobs, lists: &lists)), layout) } catch { throw FastPathMiss() }
+            guard case .object(var stored)? = rq.body.json, let layout = JSONLayout(rawValue: rq.body.layout ?? "compact") else { throw FastPathMiss() }
+            rq.body.json = nil  // `stored` is then the tree's only owner, and is filled in place.
+            do { try ContentDedup.join(&stored, refs: refs, table: blobs, lists: &lists) } catch { throw FastPathMiss() }
+            reqBody = .json(.object(stored), layout)
+        } else {
+            reqBody = try rq.body.body()
         }
         var ex = Exchange(id: id, startUnixNs: startUnix, startMonoNs: startMono,
                           request: RequestRecord(method: method, url: url, headers: rq.headers, body: reqBody))
@@ -126,7 +128,7 @@ enum ExchangeScanner {
         var method: String?, url: String?
         var headers: [Header] = []
         var body = StoredBody()
-        var refs: JSONObject?
+        var refs: [(key: String, ref: ContentDedup.Ref)]?
     }
 
     struct ResponseParts {
@@ -189,49 +191,6 @@ enum ExchangeScanner {
             return .none
         }
     }
-
-    /// The member names the scanner knows.
-    enum Key {
-        case type, id, startUnixNs, startMonoNs, timing, sentNs, headNs, endNs, upstream, request, response
-        case method, url, headers, body, bodyLayout, bodyText, bodyB64, bodyRefs, status, encoding, chunks
-        case facts, dialect, model, stream, ttftNs, ttfoNs, tokenNs, usage, usageCounted, toolCalls, finishReason, outputText, mcp
-        case input, output, cached, reasoning, name, arguments
-        case trajectory, turn, parent, link, exchange, toolCallId, outcome, error
-        case hash, value
-        case other
-
-        static let table: [(StaticString, Key)] = [
-            ("type", .type), ("id", .id), ("start_unix_ns", .startUnixNs), ("start_mono_ns", .startMonoNs), ("timing", .timing),
-            ("sent_ns", .sentNs), ("head_ns", .headNs), ("end_ns", .endNs), ("upstream", .upstream), ("request", .request),
-            ("response", .response), ("method", .method), ("url", .url), ("headers", .headers), ("body", .body),
-            ("body_layout", .bodyLayout), ("body_text", .bodyText), ("body_b64", .bodyB64), ("body_refs", .bodyRefs),
-            ("status", .status), ("encoding", .encoding), ("chunks", .chunks), ("facts", .facts), ("dialect", .dialect),
-            ("model", .model), ("stream", .stream), ("ttft_ns", .ttftNs), ("ttfo_ns", .ttfoNs), ("token_ns", .tokenNs),
-            ("usage", .usage), ("usage_counted", .usageCounted), ("tool_calls", .toolCalls), ("finish_reason", .finishReason),
-            ("output_text", .outputText), ("mcp", .mcp), ("input", .input), ("output", .output), ("cached", .cached),
-            ("reasoning", .reasoning), ("name", .name), ("arguments", .arguments), ("trajectory", .trajectory), ("turn", .turn),
-            ("parent", .parent), ("link", .link), ("exchange", .exchange), ("tool_call_id", .toolCallId),
-            ("outcome", .outcome), ("error", .error), ("hash", .hash), ("value", .value),
-        ]
-
-        /// Keys by length and first byte, for a lookup of one or two comparisons.
-        static let index: [[(UInt8, [UInt8], Key)]] = {
-            var byLength = [[(UInt8, [UInt8], Key)]](repeating: [], count: 32)
-            for (s, k) in table {
-                let bytes = Array(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
-                byLength[bytes.count].append((bytes[0], bytes, k))
-            }
-            return byLength
-        }()
-
-        static func of(_ p: UnsafePointer<UInt8>, _ n: Int) -> Key {
-            guard n > 0, n < index.count else { return .other }
-            for (first, bytes, k) in index[n] where first == p[0] {
-                if bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) == 0 }) { return k }  // n > 0: non-nil.
-            }
-            return .other
-        }
-    }
 }
 
 /// Cursor-style reading for the fast path: each call consumes one token or value.
@@ -275,20 +234,6 @@ extension JSONParser {
         try open(UInt8(ascii: "["))
         var first = true
         while try more(UInt8(ascii: "]"), &first) { try each(&self) }
-    }
-
-    /// A member name (with no escapes) and its colon.
-    mutating func key() throws(FastPathMiss) -> ExchangeScanner.Key {
-        skipWS()
-        guard i < end, byte(i) == UInt8(ascii: "\"") else { throw FastPathMiss() }
-        let start = i + 1
-        var k = start
-        while k < end, byte(k) != UInt8(ascii: "\""), byte(k) != UInt8(ascii: "\\") { k += 1 }
-        guard k < end, byte(k) == UInt8(ascii: "\"") else { throw FastPathMiss() }
-        let key = ExchangeScanner.Key.of(base! + start, k - start)  // base is non-nil: a byte was read.
-        i = k + 1
-        try open(UInt8(ascii: ":"))
-        return key
     }
 
     /// A string value.
@@ -347,6 +292,43 @@ extension JSONParser {
 
     /// Reads a value and drops it.
     mutating func skip() throws(FastPathMiss) { _ = try value() }
+
+    /// `body_refs`: member names kept as written, values read as blob names (a string, a list of
+    /// them, or `{"base": name, "add": [names]}`) without building a tree.
+    mutating func bodyRefs() throws(FastPathMiss) -> [(key: String, ref: ContentDedup.Ref)] {
+        var out: [(key: String, ref: ContentDedup.Ref)] = []
+        try open(UInt8(ascii: "{"))
+        var first = true
+        while try more(UInt8(ascii: "}"), &first) {
+            let key = try string()
+            try open(UInt8(ascii: ":"))
+            skipWS()
+            guard i < end else { throw FastPathMiss() }
+            switch byte(i) {
+            case UInt8(ascii: "\""): out.append((key, .blob(BlobName(try string()))))
+            case UInt8(ascii: "["): out.append((key, .list(base: .empty, add: try blobNames())))
+            default:
+                var base: BlobName?, add: [BlobName]?
+                try members { k, p throws(FastPathMiss) in
+                    switch k {
+                    case .base: base = BlobName(try p.string())
+                    case .add: add = try p.blobNames()
+                    default: throw FastPathMiss()
+                    }
+                }
+                guard let base, let add else { throw FastPathMiss() }
+                out.append((key, .list(base: base, add: add)))
+            }
+        }
+        return out
+    }
+
+    /// An array of blob names.
+    mutating func blobNames() throws(FastPathMiss) -> [BlobName] {
+        var names: [BlobName] = []
+        try elements { p throws(FastPathMiss) in names.append(BlobName(try p.string())) }
+        return names
+    }
 
     /// `[[name, value], …]`.
     mutating func headers() throws(FastPathMiss) -> [Header] {

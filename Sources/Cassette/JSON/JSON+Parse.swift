@@ -161,8 +161,29 @@ struct JSONParser {
     }
 
     /// A hash of the key bytes `start..<stop` when they are plain ASCII (then equal hashes are
-    /// needed for equal keys), or 0 when the key must be compared as a string.
+    /// needed for equal keys), or 0 when the key must be compared as a string. Keys of up to 16
+    /// bytes (nearly all) are hashed as two words, whatever their place in the input.
     func keyPrint(_ start: Int, _ stop: Int) -> UInt64 {
+        let n = stop - start
+        if n <= 16 {
+            var w0: UInt64 = 0, w1: UInt64 = 0
+            if start + 16 <= end {
+                let p = UnsafeRawPointer(base! + start)  // base is non-nil: the key was read.
+                w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+                w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                if n < 8 { w0 = Self.lowBytes(w0, n); w1 = 0 } else if n < 16 { w1 = Self.lowBytes(w1, n - 8) }
+            } else {
+                for k in 0..<n {
+                    let c = UInt64(byte(start + k))
+                    if k < 8 { w0 |= c << UInt64(8 * k) } else { w1 |= c << UInt64(8 * (k - 8)) }
+                }
+            }
+            // Bytes past the key are zero, which is neither a backslash nor above 0x7F.
+            let hi: UInt64 = 0x8080_8080_8080_8080, lo: UInt64 = 0x0101_0101_0101_0101
+            let b0 = w0 ^ 0x5C5C_5C5C_5C5C_5C5C, b1 = w1 ^ 0x5C5C_5C5C_5C5C_5C5C
+            if (w0 | w1) & hi != 0 || ((b0 &- lo) & ~b0 | (b1 &- lo) & ~b1) & hi != 0 { return 0 }
+            return ((w0 &* 0x9E37_79B9_7F4A_7C15) ^ (w1 &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)) | 1
+        }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for k in start..<stop {
             let c = byte(k)
