@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/tapedeck
 
 all: build
 
-# System packages: liblz4-dev and zlib1g-dev for the CLZ4 and CZlib modules, lz4 for interop tests.
+# System packages: liblz4-dev and zlib1g-dev for the CLZ4 and CZlib modules, lz4 and curl for tests.
 deps:
 	@scripts/ensure-deps.sh
 

@@ -5,6 +5,7 @@ need=()
 pkg-config --exists liblz4 2>/dev/null || need+=(liblz4-dev)
 pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
 command -v lz4 >/dev/null 2>&1 || need+=(lz4)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} with apt-get" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -9,6 +9,17 @@ import TestSupport
 
 @Suite("Forwarding faults")
 struct ForwardFaultTests {
+    /// Streams a chat request through curl, which prints every body byte that arrived and
+    /// exits 18 ("partial file") for a chunked body cut short. (The async-http-client test
+    /// client can drop parts it has buffered but not yet handed over when the connection
+    /// then closes, which made these checks fail under parallel test load.)
+    static func curlStream(_ url: String) throws -> (status: Int, body: String, truncated: Bool) {
+        let r = try runProcess("/usr/bin/env", ["curl", "-sN", "--max-time", "30", "-H", "content-type: application/json",
+                                                "-d", #"{"model":"m","stream":true,"messages":[]}"#, "-w", "\n%{http_code}", url])
+        guard let cut = r.stdout.lastIndex(of: "\n") else { return (0, r.stdout, r.code != 0) }
+        return (Int(r.stdout[r.stdout.index(after: cut)...]) ?? 0, String(r.stdout[..<cut]), r.code == 18)
+    }
+
     @Test("an unreachable upstream gives 502 with a JSON error naming it, and is recorded")
     func unreachable() async throws {
         let port = freeLoopbackPort()  // nothing listens here
@@ -39,16 +50,42 @@ struct ForwardFaultTests {
         let dir = TempDir()
         let cassette = dir.file("d.cassette")
         let result = try await withRecordingProxy(try testOptions(upstream: upstream.url, output: cassette)) { proxy in
-            try await TestClient.post(proxy.baseURL + "/v1/chat/completions", json: #"{"model":"m","stream":true,"messages":[]}"#)
+            try Self.curlStream(proxy.baseURL + "/v1/chat/completions")
         }
         #expect(result.status == 200)
-        #expect(result.error != nil, "the client must not see a clean end")
-        #expect(result.text == chatToolStream.prefix(3).joined())
+        #expect(result.truncated, "the client must not see a clean end")
+        #expect(result.body == chatToolStream.prefix(3).joined())
         let ex = try #require(try CassetteFile.exchanges(path: cassette).exchanges.first)
         #expect(ex.outcome == .upstreamError)
         #expect(ex.response?.chunks.count == 3)
         #expect(ex.response?.body.textValue == chatToolStream.prefix(3).joined())
         #expect(ex.facts.toolCalls.first?.name == "get_weather")
+    }
+
+    @Test("chunks read together with the upstream's abrupt close reach the client before its abnormal end")
+    func lastChunksBeforeAnAbruptClose() async throws {
+        // Stands in for an upstream that writes its last events and dies at once: the proxy
+        // reads the events and the close in one go. Events written unflushed then cut off by
+        // a close were lost (seen under load as a client that got only the first event).
+        let upstream = try await UpstreamFixture.start { ex, _ in
+            var h = HTTPHeaders()
+            h.add(name: "content-type", value: "text/event-stream")
+            ex.writeHead(HTTPResponseHead(version: .http1_1, status: .ok, headers: h), flush: false)
+            for e in chatToolStream.prefix(3) { ex.writeBodyPart(ByteBuffer(string: e), flush: false) }
+            ex.abort()
+        }
+        defer { upstream.stop() }
+        let dir = TempDir()
+        let cassette = dir.file("a.cassette")
+        let result = try await withRecordingProxy(try testOptions(upstream: upstream.url, output: cassette)) { proxy in
+            try Self.curlStream(proxy.baseURL + "/v1/chat/completions")
+        }
+        #expect(result.status == 200)
+        #expect(result.truncated, "the client must not see a clean end")
+        #expect(result.body == chatToolStream.prefix(3).joined())
+        let ex = try #require(try CassetteFile.exchanges(path: cassette).exchanges.first)
+        #expect(ex.outcome == .upstreamError)
+        #expect(ex.response?.body.textValue == chatToolStream.prefix(3).joined())
     }
 
     @Test("a client that disconnects cancels the upstream request, recorded as client_disconnect")

@@ -135,6 +135,8 @@ public final class HTTPServerExchange: @unchecked Sendable {
         if case .bytes(let b) = event { pendingBytes += b.readableBytes }
         pending.append(event)
         deliver()
+        // A response that ended before its request did: the connection's next request may go on.
+        if requestEnded { connection?.exchangeMayBeDone(self) }
     }
 
     var wantsReadPause: Bool { pendingBytes >= highWater }
@@ -231,7 +233,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
             pendingBytes = 0
             connection.resumeReadingIfPaused()
         }
-        if !keepAlive { promise.futureResult.whenComplete { _ in self.connection?.close() } }
+        if !keepAlive || connection.isQuiescing { promise.futureResult.whenComplete { _ in self.connection?.close() } }
         releaseIfDone()
         connection.exchangeMayBeDone(self)
         return promise.futureResult
@@ -249,11 +251,14 @@ public final class HTTPServerExchange: @unchecked Sendable {
 
     /// Ends the response abnormally by closing the connection, so that the client sees a
     /// truncated body (a missing last chunk or a short content-length), never a clean end.
+    /// Body parts written before it still go out first: a forwarder that reads an upstream's
+    /// last chunks and its abrupt close in one go passes those chunks on before the close.
     public func abort() {
         eventLoop.assertInEventLoop()
         guard responseState != .ended, responseState != .aborted else { return }
         responseState = .aborted
         releaseIfDone()
+        connection?.flush()
         connection?.close()
     }
 
