@@ -42,13 +42,12 @@ struct ForwardFaultTests {
         if case .json = ex.request.body {} else { Issue.record("the failed request's body is kept") }
     }
 
-    @Test("an upstream that dies mid-stream gives the client an abnormal end and records upstream_error")
-    func diesMidStream() async throws {
-        // Stands in for an inference server whose process crashes after three events.
-        let upstream = try await UpstreamFixture.start { ex, _ in UpstreamFixture.sse(ex, events: chatToolStream, abortAfter: 3) }
-        defer { upstream.stop() }
+    /// Streams a chat request through a recording proxy to `upstream`, which sends the first
+    /// three events of `chatToolStream` and dies: the client gets those bytes and an abnormal
+    /// end, and the cassette an `upstream_error` exchange, which is returned.
+    static func streamCutShort(_ upstream: UpstreamFixture) async throws -> Exchange {
         let dir = TempDir()
-        let cassette = dir.file("d.cassette")
+        let cassette = dir.file("cut.cassette")
         let result = try await withRecordingProxy(try testOptions(upstream: upstream.url, output: cassette)) { proxy in
             try Self.curlStream(proxy.baseURL + "/v1/chat/completions")
         }
@@ -57,6 +56,15 @@ struct ForwardFaultTests {
         #expect(result.body == chatToolStream.prefix(3).joined())
         let ex = try #require(try CassetteFile.exchanges(path: cassette).exchanges.first)
         #expect(ex.outcome == .upstreamError)
+        return ex
+    }
+
+    @Test("an upstream that dies mid-stream gives the client an abnormal end and records upstream_error")
+    func diesMidStream() async throws {
+        // Stands in for an inference server whose process crashes after three events.
+        let upstream = try await UpstreamFixture.start { ex, _ in UpstreamFixture.sse(ex, events: chatToolStream, abortAfter: 3) }
+        defer { upstream.stop() }
+        let ex = try await Self.streamCutShort(upstream)
         #expect(ex.response?.chunks.count == 3)
         #expect(ex.response?.body.textValue == chatToolStream.prefix(3).joined())
         #expect(ex.facts.toolCalls.first?.name == "get_weather")
@@ -65,8 +73,8 @@ struct ForwardFaultTests {
     @Test("chunks read together with the upstream's abrupt close reach the client before its abnormal end")
     func lastChunksBeforeAnAbruptClose() async throws {
         // Stands in for an upstream that writes its last events and dies at once: the proxy
-        // reads the events and the close in one go. Events written unflushed then cut off by
-        // a close were lost (seen under load as a client that got only the first event).
+        // reads the events and the close in one go. Events written unflushed and then cut off
+        // by the close were lost.
         let upstream = try await UpstreamFixture.start { ex, _ in
             var h = HTTPHeaders()
             h.add(name: "content-type", value: "text/event-stream")
@@ -75,16 +83,7 @@ struct ForwardFaultTests {
             ex.abort()
         }
         defer { upstream.stop() }
-        let dir = TempDir()
-        let cassette = dir.file("a.cassette")
-        let result = try await withRecordingProxy(try testOptions(upstream: upstream.url, output: cassette)) { proxy in
-            try Self.curlStream(proxy.baseURL + "/v1/chat/completions")
-        }
-        #expect(result.status == 200)
-        #expect(result.truncated, "the client must not see a clean end")
-        #expect(result.body == chatToolStream.prefix(3).joined())
-        let ex = try #require(try CassetteFile.exchanges(path: cassette).exchanges.first)
-        #expect(ex.outcome == .upstreamError)
+        let ex = try await Self.streamCutShort(upstream)
         #expect(ex.response?.body.textValue == chatToolStream.prefix(3).joined())
     }
 

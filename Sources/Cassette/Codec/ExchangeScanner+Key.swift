@@ -29,8 +29,8 @@ extension ExchangeScanner {
         /// (little-endian, zero past the name). Integer compares in a switch, not a table walk
         /// and `memcmp`: looking keys up was a tenth of the reader.
         static func of(_ n: Int, _ w0: UInt64, _ w1: UInt64) -> Key {
-            // Generated from `table` (the words are the names' bytes, little-endian); the
-            // test `keyLookupMatchesTheTable` checks every entry and near misses.
+            // Generated from `table` by scripts/gen-scanner-keys.py (the words are the names'
+            // bytes, little-endian); ExchangeKeyTests checks every entry and near misses.
             switch n {
             case 2:
                 switch w0 {
@@ -161,44 +161,30 @@ extension JSONParser {
         return ((q &- lo) & ~q | (b &- lo) & ~b) & hi
     }
 
-    /// The bytes below byte `n` (n < 8) of a little-endian word.
-    @inline(__always) static func lowBytes(_ w: UInt64, _ n: Int) -> UInt64 { w & ((1 &<< UInt64(n &* 8)) &- 1) }
-
-    /// A member name (with no escapes) and its colon. Names of up to 16 bytes are read as two
-    /// words, their end found in the words themselves.
+    /// A member name (with no escapes) and its colon. The end of a name of up to 16 bytes is
+    /// found in two words; the name is then looked up by its words (``words(_:_:)``).
     mutating func key() throws(FastPathMiss) -> ExchangeScanner.Key {
         skipWS()
         guard i < end, byte(i) == UInt8(ascii: "\"") else { throw FastPathMiss() }
         let start = i + 1
-        var n = 0, w0: UInt64 = 0, w1: UInt64 = 0
+        var n = 16
         if start + 16 <= end {
             let p = UnsafeRawPointer(base! + start)  // base is non-nil: a byte was read.
-            w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-            w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            let m0 = Self.quoteOrBackslash(w0)
-            if m0 != 0 {
-                n = m0.trailingZeroBitCount >> 3
-                w0 = Self.lowBytes(w0, n)
-                w1 = 0
-            } else {
-                let m1 = Self.quoteOrBackslash(w1)
-                n = m1 != 0 ? 8 + m1.trailingZeroBitCount >> 3 : 16
-                if m1 != 0 { w1 = Self.lowBytes(w1, n - 8) }
-            }
+            let m0 = Self.quoteOrBackslash(UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+            let m1 = Self.quoteOrBackslash(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+            if m0 != 0 { n = m0.trailingZeroBitCount >> 3 } else if m1 != 0 { n = 8 + m1.trailingZeroBitCount >> 3 }
         }
-        if n == 16 || start + 16 > end {
+        if n == 16 {
             // A long name, or one near the end of the input: byte by byte.
-            n = 0; w0 = 0; w1 = 0
-            while start + n < end, byte(start + n) != UInt8(ascii: "\""), byte(start + n) != UInt8(ascii: "\\") {
-                let c = UInt64(byte(start + n))
-                if n < 8 { w0 |= c << UInt64(8 * n) } else if n < 16 { w1 |= c << UInt64(8 * (n - 8)) }
-                n += 1
-            }
+            n = 0
+            while start + n < end, byte(start + n) != UInt8(ascii: "\""), byte(start + n) != UInt8(ascii: "\\") { n += 1 }
         }
         let k = start + n
         guard k < end, byte(k) == UInt8(ascii: "\"") else { throw FastPathMiss() }
         i = k + 1
         try open(UInt8(ascii: ":"))
-        return ExchangeScanner.Key.of(n, w0, w1)  // nothing known is over 16 bytes
+        guard n <= 16 else { return .other }  // nothing known is longer
+        let (w0, w1) = words(start, n)
+        return ExchangeScanner.Key.of(n, w0, w1)
     }
 }

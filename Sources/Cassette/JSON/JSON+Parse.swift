@@ -160,24 +160,35 @@ struct JSONParser {
         return .object(JSONObject(uncheckedKeys: keyStack.pop(from: keyBase), values: valueStack.pop(from: valueBase)))
     }
 
+    /// The bytes below byte `n` (n < 8) of a little-endian word.
+    @inline(__always) static func lowBytes(_ w: UInt64, _ n: Int) -> UInt64 { w & ((1 &<< UInt64(n &* 8)) &- 1) }
+
+    /// The `n` (at most 16) bytes from `start` as two little-endian words, zero past them: two
+    /// loads where 16 bytes of input follow `start`, byte by byte near its end. The words
+    /// depend only on the bytes, wherever they lie.
+    @inline(__always) func words(_ start: Int, _ n: Int) -> (UInt64, UInt64) {
+        if start + 16 <= end {
+            let p = UnsafeRawPointer(base! + start)  // base is non-nil: 16 bytes follow.
+            let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if n < 8 { return (Self.lowBytes(w0, n), 0) }
+            return (w0, n < 16 ? Self.lowBytes(w1, n - 8) : w1)
+        }
+        var w0: UInt64 = 0, w1: UInt64 = 0
+        for k in 0..<n {
+            let c = UInt64(byte(start + k))
+            if k < 8 { w0 |= c << UInt64(8 * k) } else { w1 |= c << UInt64(8 * (k - 8)) }
+        }
+        return (w0, w1)
+    }
+
     /// A hash of the key bytes `start..<stop` when they are plain ASCII (then equal hashes are
     /// needed for equal keys), or 0 when the key must be compared as a string. Keys of up to 16
-    /// bytes (nearly all) are hashed as two words, whatever their place in the input.
+    /// bytes (nearly all) are hashed as two words.
     func keyPrint(_ start: Int, _ stop: Int) -> UInt64 {
         let n = stop - start
         if n <= 16 {
-            var w0: UInt64 = 0, w1: UInt64 = 0
-            if start + 16 <= end {
-                let p = UnsafeRawPointer(base! + start)  // base is non-nil: the key was read.
-                w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-                w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                if n < 8 { w0 = Self.lowBytes(w0, n); w1 = 0 } else if n < 16 { w1 = Self.lowBytes(w1, n - 8) }
-            } else {
-                for k in 0..<n {
-                    let c = UInt64(byte(start + k))
-                    if k < 8 { w0 |= c << UInt64(8 * k) } else { w1 |= c << UInt64(8 * (k - 8)) }
-                }
-            }
+            let (w0, w1) = words(start, n)
             // Bytes past the key are zero, which is neither a backslash nor above 0x7F.
             let hi: UInt64 = 0x8080_8080_8080_8080, lo: UInt64 = 0x0101_0101_0101_0101
             let b0 = w0 ^ 0x5C5C_5C5C_5C5C_5C5C, b1 = w1 ^ 0x5C5C_5C5C_5C5C_5C5C
