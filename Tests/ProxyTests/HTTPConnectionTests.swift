@@ -143,4 +143,76 @@ struct HTTPConnectionTests {
             #expect(text.lowercased().contains("connection: close"))
         }
     }
+    @Test("a response to HEAD has its headers and no body, and the next request on the connection is answered")
+    func headThenGet() async throws {
+        try await Self.withServer({ ex in
+            ex.writeHead(HTTPResponseHead(version: .http1_1, status: .ok, headers: ["content-type": "text/plain"]))
+            ex.writeBodyPart(ByteBuffer(string: "body-of-\(ex.head.method.rawValue)"))
+            ex.end()
+        }) { _, port in
+            let sock = try RawSocket(port: port)
+            sock.setTimeout(seconds: 10)
+            try sock.send("HEAD / HTTP/1.1\r\nhost: x\r\n\r\nGET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            let text = sock.readText()
+            #expect(!text.contains("body-of-HEAD"), "\(text)")
+            #expect(text.contains("body-of-GET"), "\(text)")
+            // The HEAD answer says what a GET would get, and has no last chunk of its own.
+            #expect(text.hasPrefix("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\nHTTP/1.1 200 OK"), "\(text)")
+        }
+    }
+
+    @Test("an HTTP/1.0 body with no length is ended by the close, even when the client asked for keep-alive")
+    func http10CloseDelimited() async throws {
+        try await Self.withServer({ ex in
+            ex.writeHead(HTTPResponseHead(version: ex.head.version, status: .ok))
+            ex.writeBodyPart(ByteBuffer(string: "part1-"))
+            ex.writeBodyPart(ByteBuffer(string: "part2"))
+            ex.end()
+        }) { _, port in
+            let sock = try RawSocket(port: port)
+            sock.setTimeout(seconds: 10)
+            try sock.send("GET / HTTP/1.0\r\nhost: x\r\nconnection: keep-alive\r\n\r\n")
+            let (text, closed) = Self.readToEnd(sock)
+            #expect(closed, "the server must close to end the body")
+            #expect(text.hasPrefix("HTTP/1.0 200 OK\r\n"), "\(text)")
+            #expect(text.hasSuffix("\r\n\r\npart1-part2"), "\(text)")
+            #expect(!text.lowercased().contains("transfer-encoding"))
+        }
+    }
+
+    @Test("parts small and large, flushed one by one or together, arrive whole and in order as chunks")
+    func partsOfEverySize() async throws {
+        let sizes = [1, 17, 300, 8 << 10, (8 << 10) + 1, 40_000, 3, 200_000, 5]
+        @Sendable func part(_ k: Int) -> ByteBuffer {
+            ByteBuffer(bytes: (0..<sizes[k]).map { UInt8(truncatingIfNeeded: 0x61 + ($0 &* 7 &+ k) % 26) })
+        }
+        try await Self.withServer({ ex in
+            ex.writeHead(HTTPResponseHead(version: .http1_1, status: .ok), flush: false)
+            // Even parts wait for the next flush, odd ones flush: pending bytes mix both ways.
+            for k in sizes.indices { ex.writeBodyPart(part(k), flush: k % 2 == 1) }
+            ex.end(trailers: ["x-done": "yes"])
+        }) { _, port in
+            let sock = try RawSocket(port: port)
+            sock.setTimeout(seconds: 10)
+            try sock.send("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            let (text, closed) = Self.readToEnd(sock)
+            #expect(closed)
+            let split = try #require(text.range(of: "\r\n\r\n"))
+            #expect(text[..<split.lowerBound].lowercased().contains("transfer-encoding: chunked"))
+            // Decode the chunked body by hand, on bytes ("\r\n" is one Character).
+            var rest = Array(text[split.upperBound...].utf8)[...]
+            var chunks: [String] = []
+            while let eol = rest.firstIndex(of: 0x0D) {
+                let size = try #require(Int(String(decoding: rest[..<eol], as: UTF8.self), radix: 16), "bad size line")
+                rest = rest[(eol + 2)...]
+                if size == 0 { break }
+                chunks.append(String(decoding: rest.prefix(size), as: UTF8.self))
+                rest = rest.dropFirst(size)
+                #expect(rest.starts(with: [0x0D, 0x0A]))
+                rest = rest.dropFirst(2)
+            }
+            #expect(chunks == sizes.indices.map { String(buffer: part($0)) })
+            #expect(String(decoding: rest, as: UTF8.self) == "x-done: yes\r\n\r\n")
+        }
+    }
 }

@@ -5,10 +5,13 @@ import NIOHTTP1
 /// The per-connection channel handler: turns HTTP parts into ``HTTPServerExchange``s, one at a
 /// time, and holds socket reads while a request body backs up.
 ///
-/// It also does what NIO's pipelining, protocol-error and header-validation handlers would do in
-/// front of it, so that each response part goes from the exchange to the encoder in one step
-/// (those three handlers cost a pipeline hop, a type check and a retain or two each on every
-/// streamed chunk):
+/// It also does what NIO's response encoder and its pipelining, protocol-error and
+/// header-validation handlers would do in front of it, so that each response part goes from the
+/// exchange to the socket's write queue in one step (each of those four handlers cost a
+/// pipeline hop, a type check and a retain or two on every streamed chunk, and the encoder
+/// three writes per chunk):
+/// - **Encoding** (``HTTPResponseWriter``): parts are framed into one buffer that becomes one
+///   write at a flush, so the chunks of one upstream read go out as one buffer.
 /// - **Pipelining.** A request that arrives while the one before it is still being answered is
 ///   held, with socket reads, until that exchange is done (request and response both ended).
 /// - **Bad requests.** A request the decoder cannot parse gets `400 Bad Request` and
@@ -19,8 +22,8 @@ import NIOHTTP1
 ///   busy one once its exchange is done.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     let handler: any HTTPHandler
     let connectionID: UInt64
@@ -28,6 +31,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     let spawner: HTTPServer.Spawner?
     let logger: Logger
     var context: ChannelHandlerContext?
+    var writer = HTTPResponseWriter(allocator: ByteBufferAllocator())
     var current: HTTPServerExchange?
     /// Parts of requests that came while an earlier exchange was not done, in order.
     var queued = CircularBuffer<HTTPServerRequestPart>()
@@ -48,7 +52,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        writer = HTTPResponseWriter(allocator: context.channel.allocator)
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     /// Whether the current exchange still has a request or a response to finish.
@@ -94,6 +101,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelInactive(context: ChannelHandlerContext) {
         queued.removeAll()
+        _ = writer.take()
         if let ex = current {
             current = nil
             ex.connectionClosed()
@@ -121,8 +129,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             // As NIO's HTTPServerProtocolErrorHandler: tell the client, then close.
             let head = HTTPResponseHead(version: .http1_1, status: .badRequest,
                                         headers: HTTPHeaders([("Connection", "close"), ("Content-Length", "0")]))
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            writer.head(head, requestMethod: .GET)
+            writer.end(nil)
+            emit(context: context, promise: nil, flush: true)
         }
         logger.debug("connection error", metadata: ["connection": "\(connectionID)", "error": "\(error)"])
         context.close(promise: nil)
@@ -142,19 +151,47 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    func write(_ part: HTTPServerResponsePart, flush: Bool, promise: EventLoopPromise<Void>?) {
-        guard let context, !dropping else { promise?.fail(HTTPServerExchangeError.clientGone); return }
-        switch part {
-        case .head(let head):
-            guard HTTPHeadCheck.canSend(head) else { return refuse(head.headers, promise: promise, context: context) }
-            if !HTTPHeadCheck.isInterim(head.status) { responseOpen = true }
-        case .body:
-            break
-        case .end(let trailers):
-            if let trailers, !HTTPHeadCheck.canSend(trailers) { return refuse(trailers, promise: promise, context: context) }
-            responseOpen = false
+    /// Parts encoded and not flushed are handed to the channel once this many bytes wait, so
+    /// that the channel's write-buffer limits (backpressure) see them.
+    static let pendingLimit = 16 << 10
+
+    /// Writes a response head (for a request with `requestMethod`, which says whether a body follows).
+    func writeHead(_ head: HTTPResponseHead, requestMethod: HTTPMethod, flush: Bool) {
+        guard let context, !dropping else { return }
+        guard HTTPHeadCheck.canSend(head) else { return refuse(head.headers, promise: nil, context: context) }
+        if !HTTPHeadCheck.isInterim(head.status) { responseOpen = true }
+        writer.head(head, requestMethod: requestMethod)
+        if flush { emit(context: context, promise: nil, flush: true) }
+    }
+
+    /// Writes a body part: copied into the pending buffer when small, written on its own when large.
+    func writeBody(_ part: ByteBuffer, flush: Bool) {
+        guard let context, !dropping else { return }
+        if let large = writer.body(part) {
+            emit(context: context, promise: nil, flush: false)
+            context.write(wrapOutboundOut(.byteBuffer(large)), promise: nil)
+            writer.largePartWritten()
         }
-        context.write(wrapOutboundOut(part), promise: promise)
+        if flush || writer.pendingBytes >= Self.pendingLimit { emit(context: context, promise: nil, flush: flush) }
+    }
+
+    /// Writes the response's end and flushes; `promise` completes once it has been written.
+    func writeEnd(_ trailers: HTTPHeaders?, promise: EventLoopPromise<Void>?) {
+        guard let context, !dropping else { promise?.fail(HTTPServerExchangeError.clientGone); return }
+        if let trailers, !HTTPHeadCheck.canSend(trailers) { return refuse(trailers, promise: promise, context: context) }
+        responseOpen = false
+        writer.end(trailers)
+        emit(context: context, promise: promise, flush: true)
+    }
+
+    /// Hands the pending bytes to the channel (an empty write when none, so that `promise`
+    /// completes after the writes before it), and flushes if asked.
+    func emit(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?, flush: Bool) {
+        if let bytes = writer.take() {
+            context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: promise)
+        } else if let promise {
+            context.write(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: promise)
+        }
         if flush { context.flush() }
     }
 
@@ -164,10 +201,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         logger.error("response headers that may not be sent (a control byte in a value, or a delimiter in a name): closing the connection",
                      metadata: ["connection": "\(connectionID)", "names": "\(headers.map(\.name))"])
         promise?.fail(HTTPParserError.invalidHeaderToken)
+        emit(context: context, promise: nil, flush: true)  // Body parts before bad trailers: the client sees them cut short.
         context.close(promise: nil)
     }
 
-    func flush() { context?.flush() }
+    func flush() {
+        guard let context else { return }
+        emit(context: context, promise: nil, flush: true)
+    }
 
     func resumeReadingIfPaused() {
         guard readHeld, queued.isEmpty, current?.wantsReadPause != true, let context else { return }

@@ -125,8 +125,8 @@ public final class HTTPServer: Service, Sendable {
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let id = register(channel)
-                    // Pipelining, bad-request answers and header checks are HTTPConnectionHandler's.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+                    // Response encoding, pipelining, bad-request answers and header checks are HTTPConnectionHandler's.
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(
                         handler: handler, connectionID: id, highWater: c.requestBodyHighWater, spawner: spawner, logger: logger))
                 }

@@ -79,7 +79,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
         if !requestEnded, responseState == .notStarted, !sentContinue, pending.isEmpty,
            head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             sentContinue = true
-            connection?.write(.head(HTTPResponseHead(version: head.version, status: .continue)), flush: true, promise: nil)
+            connection?.writeHead(HTTPResponseHead(version: head.version, status: .continue), requestMethod: head.method, flush: true)
         }
         deliver()
     }
@@ -177,13 +177,17 @@ public final class HTTPServerExchange: @unchecked Sendable {
         guard responseState == .notStarted, !clientGone else { return }
         responseState = .headSent
         var head = head
+        if HTTPResponseWriter.framing(for: head, requestMethod: self.head.method).0 == .raw,
+           !head.headers.contains(name: "content-length") {
+            keepAlive = false  // An HTTP/1.0 body with no length: only the close ends it.
+        }
         if !keepAlive || connection?.isQuiescing == true {
             keepAlive = false
             head.headers.replaceOrAdd(name: "connection", value: "close")
         } else if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
             keepAlive = false
         }
-        connection?.write(.head(head), flush: flush, promise: nil)
+        connection?.writeHead(head, requestMethod: self.head.method, flush: flush)
     }
 
     /// Writes a body part and, unless `flush` is false, flushes it: parts that are due together
@@ -197,7 +201,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
         guard responseState == .headSent else {
             return eventLoop.makeFailedFuture(HTTPServerExchangeError.responseState("body part before head or after end"))
         }
-        connection.write(.body(.byteBuffer(buffer)), flush: flush, promise: nil)
+        connection.writeBody(buffer, flush: flush)
         if connection.isWritable { return eventLoop.makeSucceededVoidFuture() }
         if let w = writabilityWaiter { return w.futureResult }
         let p = eventLoop.makePromise(of: Void.self)
@@ -225,7 +229,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
         }
         responseState = .ended
         let promise = eventLoop.makePromise(of: Void.self)
-        connection.write(.end(trailers), flush: true, promise: promise)
+        connection.writeEnd(trailers, promise: promise)
         if !requestEnded {
             // Answered before the body arrived (an error, a refusal): read and drop the rest.
             discardBody = true
