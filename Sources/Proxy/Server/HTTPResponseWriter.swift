@@ -69,6 +69,12 @@ struct HTTPResponseWriter {
         return (chunked ? .chunked : .raw, true)
     }
 
+    /// Whether the body of this response can only be ended by closing the connection (an
+    /// HTTP/1.0 body with no `content-length`).
+    static func isCloseDelimited(_ head: HTTPResponseHead, requestMethod: HTTPMethod) -> Bool {
+        framing(for: head, requestMethod: requestMethod).0 == .raw && !head.headers.contains(name: "content-length")
+    }
+
     /// Encodes a response head, its framing headers corrected as described above. An interim
     /// (1xx) head leaves the framing of the response that follows it alone.
     mutating func head(_ head: HTTPResponseHead, requestMethod: HTTPMethod) {
@@ -193,10 +199,5 @@ struct HTTPResponseWriter {
             b.writeStaticString("\r\n")
         }
         b.writeStaticString("\r\n")
-    }
-
-    /// `n` (> 0) in lower-case hex, no leading zeros.
-    static func writeHex(_ n: Int, into b: inout ByteBuffer) {
-        b.writeWithUnsafeMutableBytes(minimumWritableBytes: 18) { sizeLine(n, into: $0) - 2 }
     }
 }

@@ -177,10 +177,7 @@ public final class HTTPServerExchange: @unchecked Sendable {
         guard responseState == .notStarted, !clientGone else { return }
         responseState = .headSent
         var head = head
-        if HTTPResponseWriter.framing(for: head, requestMethod: self.head.method).0 == .raw,
-           !head.headers.contains(name: "content-length") {
-            keepAlive = false  // An HTTP/1.0 body with no length: only the close ends it.
-        }
+        if HTTPResponseWriter.isCloseDelimited(head, requestMethod: self.head.method) { keepAlive = false }
         if !keepAlive || connection?.isQuiescing == true {
             keepAlive = false
             head.headers.replaceOrAdd(name: "connection", value: "close")
