@@ -125,3 +125,25 @@ import Testing
         #expect(try JSONPathPattern("x[1]").select(v) == [2])
     }
 }
+
+/// Header names are matched against the redacted list without case, both when the list is
+/// short (compared one by one) and when it is long (a set lookup).
+@Suite struct RedactedHeaderNameTests {
+    @Test func shortAndLongListsAgree() throws {
+        var short = Redactor()
+        try short.add(headers: ["X-Custom-Secret"])
+        var long = Redactor()
+        try long.add(headers: ["X-Custom-Secret"] + (0..<20).map { "x-extra-\($0)" })
+        let names = ["authorization", "Authorization", "AUTHORIZATION", "x-api-key", "X-Api-Key", "cookie", "Set-Cookie",
+                     "x-custom-secret", "X-CUSTOM-SECRET", "content-type", "authorizatio", "authorizationx", "host", "",
+                     "x-goog-api-key", "api-key", "proxy-authorization", "x-extra-3", "cookies"]
+        for n in names {
+            let want = short.headers.contains(n.lowercased())
+            #expect(short.isRedactedHeader(n) == want, "\(n)")
+            #expect(long.isRedactedHeader(n) == long.headers.contains(n.lowercased()), "\(n)")
+        }
+        #expect(Redactor.disabled.isRedactedHeader("authorization") == false)
+        let redacted = short.redactHeaders([Header("Authorization", "Bearer x"), Header("Content-Type", "a/b"), Header("X-Custom-Secret", "s")])
+        #expect(redacted.map(\.value) == [Redactor.placeholder, "a/b", Redactor.placeholder])
+    }
+}

@@ -20,8 +20,14 @@ public struct Redactor: Sendable {
     /// Header names to redact, lowercase.
     public var headers: Set<String> {
         // Kept lowercase, so that a lowercase header name is one set lookup.
-        didSet { if headers.contains(where: Self.hasUppercase) { headers = Set(headers.map { $0.lowercased() }) } }
+        didSet {
+            if headers.contains(where: Self.hasUppercase) { headers = Set(headers.map { $0.lowercased() }) }
+            headerList = Self.list(headers)
+        }
     }
+    /// ``headers`` as a list when there are few of them (nil otherwise): a header name is then
+    /// compared with each, which is cheaper than lowercasing and hashing it.
+    private var headerList: [String]?
     /// Query parameter names to redact, lowercase.
     public var queryParams: Set<String>
     /// JSON paths into request and response bodies to redact.
@@ -34,6 +40,7 @@ public struct Redactor: Sendable {
     /// The default rules.
     public init() {
         headers = Self.defaultHeaders
+        headerList = Self.list(Self.defaultHeaders)
         queryParams = Self.defaultQueryParams
         jsonPaths = []
         patterns = []
@@ -126,8 +133,15 @@ public struct Redactor: Sendable {
 
     /// Whether a header named `name` (any ASCII case) is one of ``headers``, which are lowercase.
     func isRedactedHeader(_ name: String) -> Bool {
-        headers.contains(Self.hasUppercase(name) ? name.lowercased() : name)
+        if let list = headerList {
+            let n = name.utf8.count
+            for h in list where h.utf8.count == n && Header.sameName(h, name) { return true }
+            return false
+        }
+        return headers.contains(Self.hasUppercase(name) ? name.lowercased() : name)
     }
+
+    static func list(_ names: Set<String>) -> [String]? { names.count <= 16 ? Array(names) : nil }
 
     static func hasUppercase(_ s: String) -> Bool { s.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } }
 

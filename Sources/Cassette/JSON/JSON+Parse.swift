@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A JSON text could not be parsed; carries the byte offset and what was wrong.
 public struct JSONParseError: Error, Sendable, CustomStringConvertible, Equatable {
     /// Byte offset of the problem within the input.
@@ -31,25 +37,64 @@ extension JSON {
 
     /// Parses one JSON value from raw memory.
     public static func parse(buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSON {
-        var p = JSONParser(buffer)
-        p.skipWS()
-        let v = try p.parseValue(depth: 0)
-        p.skipWS()
-        if p.i != p.end { throw p.error("unexpected trailing data") }
-        return v
+        try JSONParserCache.withParser(buffer, notingLayout: false) { p throws(JSONParseError) in try p.parseWhole() }
     }
 
     /// Parses one JSON value and tells whether ``serialized(sortedKeys:)`` gives back exactly
     /// these bytes: no whitespace outside strings, no duplicate keys, valid UTF-8, and only the
     /// escapes the serializer writes. Noted while parsing, so checking costs no second pass.
     static func parseNotingLayout(buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> (value: JSON, compact: Bool) {
-        var p = JSONParser(buffer, notingLayout: true)
-        p.skipWS()
-        let v = try p.parseValue(depth: 0)
-        p.skipWS()
-        if p.i != p.end { throw p.error("unexpected trailing data") }
-        return (v, p.exact)
+        try JSONParserCache.withParser(buffer, notingLayout: true) { p throws(JSONParseError) in (try p.parseWhole(), p.exact) }
     }
+}
+
+/// One parser per thread, reused from parse to parse: its member stacks and escape scratch
+/// are allocated once, not for every body. A recorder parses two small bodies per exchange,
+/// and setting up and freeing a parser's storage was a sixth of the parsing time.
+/// Parsing never calls back into user code, so a thread's parser is never needed twice at
+/// once; the `busy` flag still hands a fresh one to any nested use.
+final class JSONParserCache {
+    var parser = JSONParser(UnsafeRawBufferPointer(start: nil, count: 0))
+    var busy = false
+    /// Storage kept after a parse, in members: a huge document's stacks are not held on to.
+    static let keepSlots = 4096
+
+    static func withParser<R>(_ buf: UnsafeRawBufferPointer, notingLayout: Bool,
+                              _ body: (inout JSONParser) throws(JSONParseError) -> R) throws(JSONParseError) -> R {
+        guard let cache = current, !cache.busy else {
+            var p = JSONParser(buf, notingLayout: notingLayout)
+            return try body(&p)
+        }
+        cache.busy = true
+        defer {
+            cache.busy = false
+            if !cache.parser.isSmall(keepSlots) { cache.parser = JSONParser(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        }
+        cache.parser.reset(buf)
+        cache.parser.exact = notingLayout
+        return try body(&cache.parser)
+    }
+
+    #if canImport(Glibc)
+    static let key: pthread_key_t? = {
+        var k = pthread_key_t()
+        let rc = pthread_key_create(&k) { p in
+            if let p { Unmanaged<JSONParserCache>.fromOpaque(p).release() }
+        }
+        return rc == 0 ? k : nil
+    }()
+
+    /// This thread's parser cache (nil only if the thread-local key could not be made).
+    static var current: JSONParserCache? {
+        guard let key else { return nil }
+        if let p = pthread_getspecific(key) { return Unmanaged<JSONParserCache>.fromOpaque(p).takeUnretainedValue() }
+        let c = Unmanaged.passRetained(JSONParserCache())  // The thread's reference, released at its exit.
+        guard pthread_setspecific(key, c.toOpaque()) == 0 else { c.release(); return nil }
+        return c.takeUnretainedValue()
+    }
+    #else
+    static var current: JSONParserCache? { nil }
+    #endif
 }
 
 /// A recursive-descent parser over raw bytes.
@@ -89,6 +134,20 @@ struct JSONParser {
         exact = false
         // Non-empty only after a parse that threw part-way.
         valueStack.clear(); keyStack.clear(); keyPrints.drop(to: 0)
+    }
+
+    /// One whole value, with whitespace around it and nothing else.
+    mutating func parseWhole() throws(JSONParseError) -> JSON {
+        skipWS()
+        let v = try parseValue(depth: 0)
+        skipWS()
+        if i != end { throw error("unexpected trailing data") }
+        return v
+    }
+
+    /// Whether the storage kept between parses is at most `slots` members and 1 MiB of scratch.
+    func isSmall(_ slots: Int) -> Bool {
+        valueStack.capacity <= slots && keyStack.capacity <= slots && keyPrints.capacity <= slots && scratch.capacity <= 1 << 20
     }
 
     @inline(__always) func byte(_ k: Int) -> UInt8 { base![k] }  // k < end is checked by callers; base is non-nil when end > 0.

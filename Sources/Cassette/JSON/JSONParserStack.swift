@@ -15,6 +15,9 @@ struct JSONParserStack<T> {
         slots.reserveCapacity(capacity)
     }
 
+    /// Slots allocated.
+    var capacity: Int { slots.capacity }
+
     subscript(k: Int) -> T {
         get { slots[k] }
         set { slots[k] = newValue }
