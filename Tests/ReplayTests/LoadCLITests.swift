@@ -90,7 +90,8 @@ import TestSupport
     }
 
     /// A short `bench proxy` run: every target is measured, and the proxy processes' CPU time
-    /// per operation is read from /proc (none for the direct connection, which has no process).
+    /// per operation is read from /proc (none for the direct connection, which has no process), and
+    /// the part of it on the event-loop threads.
     /// `--stagger` delays the second stream's start by half a gap; both streams still deliver
     /// every chunk.
     @Test func benchProxyReportsThroughputAndCPUPerOperation() throws {
@@ -108,6 +109,12 @@ import TestSupport
             #expect((j["cpu_us_per_chunk"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
         }
         #expect(j["cpu_us_per_request"]?["direct"] == nil)
+        // The event-loop threads' share is read per thread; the direct connection has none.
+        for name in ["tapedeck", "tapedeck+record"] {
+            #expect((j["event_loop_cpu_us_per_request"]?[name]?.doubleValue ?? 0) > 0, "\(name): \(r.stdout)")
+        }
+        #expect(j["event_loop_cpu_us_per_request"]?["direct"] == nil)
+        #expect(j["ratios"]?["requests_recording_event_loop_cpu_cost"]?.doubleValue != nil)
         #expect(j["stagger"] == true)
         for name in ["tapedeck", "tapedeck+record"] {
             #expect((j["rss_mib_after_requests"]?[name]?.doubleValue ?? 0) > 1, "\(name): \(r.stdout)")

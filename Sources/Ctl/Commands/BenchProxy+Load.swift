@@ -34,6 +34,9 @@ extension BenchProxy {
         /// CPU time the target's processes spent per request (or chunk) over the window, µs;
         /// nil when the target is not a process of ours (direct) or /proc cannot be read.
         var cpuUsPerOp: Double?
+        /// The part of ``cpuUsPerOp`` spent on the target's SwiftNIO event-loop threads (the
+        /// forwarding path), µs; nil for a target without them (nginx).
+        var loopCpuUsPerOp: Double?
         /// The target's resident memory at the end of the window, MiB (all its processes).
         var rssMiB: Double?
     }
@@ -54,15 +57,32 @@ extension BenchProxy {
         /// CPU seconds (user + system) used so far, from `/proc/PID/stat`.
         func cpuSeconds() -> Double? {
             let hz = sysconf(Int32(_SC_CLK_TCK))
-            guard hz > 0, let ticks = sum({ pid in
-                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                      let close = stat.lastIndex(of: ")") else { return nil }
-                // Fields after the command name: state is field 3, utime 14 and stime 15.
-                let f = stat[stat.index(after: close)...].split(separator: " ")
-                guard f.count > 12, let u = Int(f[11]), let s = Int(f[12]) else { return nil }
-                return u + s
-            }) else { return nil }
+            guard hz > 0, let ticks = sum({ Self.ticks(stat: "/proc/\($0)/stat")?.ticks }) else { return nil }
             return Double(ticks) / Double(hz)
+        }
+
+        /// CPU seconds used so far by the process's SwiftNIO event-loop threads (named `NIO-…`),
+        /// from `/proc/PID/task/TID/stat`; nil when it has none.
+        func eventLoopCPUSeconds() -> Double? {
+            let hz = sysconf(Int32(_SC_CLK_TCK))
+            guard hz > 0, let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+            var ticks = 0, loops = 0
+            for tid in tids {
+                guard let t = Self.ticks(stat: "/proc/\(pid)/task/\(tid)/stat"), t.name.hasPrefix("NIO-") else { continue }
+                ticks += t.ticks
+                loops += 1
+            }
+            return loops == 0 ? nil : Double(ticks) / Double(hz)
+        }
+
+        /// A `stat` file's command name and user + system clock ticks.
+        static func ticks(stat path: String) -> (name: Substring, ticks: Int)? {
+            guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+            // Fields after the command name: state is field 3, utime 14 and stime 15.
+            let f = stat[stat.index(after: close)...].split(separator: " ")
+            guard f.count > 12, let u = Int(f[11]), let s = Int(f[12]) else { return nil }
+            return (stat[stat.index(after: open)..<close], u + s)
         }
 
         /// Resident memory now, MiB (`VmRSS` of `/proc/PID/status`).
@@ -227,12 +247,13 @@ extension BenchProxy {
                 if case .chunks = mode { return collector.events.load(ordering: .relaxed) }
                 return collector.requests.load(ordering: .relaxed)
             }
-            let c0 = counter(), t0 = HostFacts.monoNs(), cpu0 = probe?.cpuSeconds()
+            let c0 = counter(), t0 = HostFacts.monoNs(), cpu0 = probe?.cpuSeconds(), loop0 = probe?.eventLoopCPUSeconds()
             try await Task.sleep(for: .milliseconds(Int64(window * 1000)))
-            let c1 = counter(), t1 = HostFacts.monoNs(), cpu1 = probe?.cpuSeconds()
+            let c1 = counter(), t1 = HostFacts.monoNs(), cpu1 = probe?.cpuSeconds(), loop1 = probe?.eventLoopCPUSeconds()
             result.rssMiB = probe?.rssMiB()
             result.perSecond = Double(c1 - c0) / (Double(t1 - t0) / 1e9)
             if let cpu0, let cpu1, c1 > c0 { result.cpuUsPerOp = (cpu1 - cpu0) * 1e6 / Double(c1 - c0) }
+            if let loop0, let loop1, c1 > c0 { result.loopCpuUsPerOp = (loop1 - loop0) * 1e6 / Double(c1 - c0) }
         }
         result.errors = collector.errors.load(ordering: .relaxed)
         for ch in channels { try? await ch.close() }

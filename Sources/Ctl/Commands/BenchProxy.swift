@@ -97,12 +97,14 @@ struct BenchProxy: AsyncParsableCommand {
         // slow spell hits them alike, and the median of each target's rounds is reported.
         var chunks: [String: [Double]] = [:], requests: [String: [Double]] = [:]
         var chunkCPU: [String: [Double]] = [:], requestCPU: [String: [Double]] = [:]
+        var chunkLoopCPU: [String: [Double]] = [:], requestLoopCPU: [String: [Double]] = [:]
         var chunkRSS: [String: [Double]] = [:], requestRSS: [String: [Double]] = [:]
         for round in 1...rounds {
             for name in names {
                 let r = try await measure(name, throughputStreams, .chunks(window: window))
                 chunks[name, default: []].append(r.perSecond)
                 if let c = r.cpuUsPerOp { chunkCPU[name, default: []].append(c) }
+                if let c = r.loopCpuUsPerOp { chunkLoopCPU[name, default: []].append(c) }
                 if let m = r.rssMiB { chunkRSS[name, default: []].append(m) }
                 progress("round \(round)  chunks/s  \(throughputStreams) streams  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
             }
@@ -110,6 +112,7 @@ struct BenchProxy: AsyncParsableCommand {
                 let r = try await measure(name, requestConnections, .requests(window: window))
                 requests[name, default: []].append(r.perSecond)
                 if let c = r.cpuUsPerOp { requestCPU[name, default: []].append(c) }
+                if let c = r.loopCpuUsPerOp { requestLoopCPU[name, default: []].append(c) }
                 if let m = r.rssMiB { requestRSS[name, default: []].append(m) }
                 progress("round \(round)  requests/s  \(requestConnections) connections  \(name): \(Int(r.perSecond)) (errors \(r.errors))")
             }
@@ -119,6 +122,8 @@ struct BenchProxy: AsyncParsableCommand {
         report.requestsPerSecond = requests.mapValues(Self.median)
         report.cpuUsPerChunk = chunkCPU.mapValues(Self.median)
         report.cpuUsPerRequest = requestCPU.mapValues(Self.median)
+        report.loopCpuUsPerChunk = chunkLoopCPU.mapValues(Self.median)
+        report.loopCpuUsPerRequest = requestLoopCPU.mapValues(Self.median)
         report.rssMiBChunks = chunkRSS.compactMapValues { $0.max() }
         report.rssMiBRequests = requestRSS.compactMapValues { $0.max() }
         try await upstream.shutdownAndWait()
