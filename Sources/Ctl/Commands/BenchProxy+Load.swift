@@ -56,24 +56,25 @@ extension BenchProxy {
 
         /// CPU seconds (user + system) used so far, from `/proc/PID/stat`.
         func cpuSeconds() -> Double? {
-            let hz = sysconf(Int32(_SC_CLK_TCK))
-            guard hz > 0, let ticks = sum({ Self.ticks(stat: "/proc/\($0)/stat")?.ticks }) else { return nil }
-            return Double(ticks) / Double(hz)
+            guard Self.hz > 0, let ticks = sum({ Self.ticks(stat: "/proc/\($0)/stat")?.ticks }) else { return nil }
+            return Double(ticks) / Self.hz
         }
 
         /// CPU seconds used so far by the process's SwiftNIO event-loop threads (named `NIO-…`),
         /// from `/proc/PID/task/TID/stat`; nil when it has none.
         func eventLoopCPUSeconds() -> Double? {
-            let hz = sysconf(Int32(_SC_CLK_TCK))
-            guard hz > 0, let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+            guard Self.hz > 0, let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
             var ticks = 0, loops = 0
             for tid in tids {
                 guard let t = Self.ticks(stat: "/proc/\(pid)/task/\(tid)/stat"), t.name.hasPrefix("NIO-") else { continue }
                 ticks += t.ticks
                 loops += 1
             }
-            return loops == 0 ? nil : Double(ticks) / Double(hz)
+            return loops == 0 ? nil : Double(ticks) / Self.hz
         }
+
+        /// Clock ticks per second, the unit of `stat`'s CPU times.
+        static let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
 
         /// A `stat` file's command name and user + system clock ticks.
         static func ticks(stat path: String) -> (name: Substring, ticks: Int)? {
